@@ -1,0 +1,63 @@
+package dev.kiln.core;
+
+import java.util.Arrays;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/** NumPy broadcasting for binary ops, and the one place that sums a gradient back to an input's shape. */
+final class Broadcast {
+
+    private Broadcast() {}
+
+    /** Runs a broadcasting binary op ("add", "subtract", "multiply", "divide", "maximum", ...) into a new array. */
+    static INDArray apply(String op, INDArray a, INDArray b) {
+        if (Arrays.equals(a.shape(), b.shape())) {
+            switch (op) {
+                case "add": return a.add(b);
+                case "subtract": return a.sub(b);
+                case "multiply": return a.mul(b);
+                case "divide": return a.div(b);
+                default: break;
+            }
+        }
+        if (a.dataType() != b.dataType() && !op.endsWith("equal")) {
+            throw new IllegalArgumentException(op + ": dtypes differ: " + DType.of(a.dataType()).kerasName() + " and "
+                    + DType.of(b.dataType()).kerasName() + ". Cast one with cast().");
+        }
+        shape(op, a.shape(), b.shape());
+        return Native.first(op, new long[0], a, b);
+    }
+
+    /** The broadcast result shape, or an error naming the op and both shapes. */
+    static long[] shape(String op, long[] a, long[] b) {
+        int rank = Math.max(a.length, b.length);
+        long[] out = new long[rank];
+        for (int i = 0; i < rank; i++) {
+            long da = i < rank - a.length ? 1 : a[i - (rank - a.length)];
+            long db = i < rank - b.length ? 1 : b[i - (rank - b.length)];
+            if (da != db && da != 1 && db != 1) {
+                throw new IllegalArgumentException(op + ": shapes " + Shape.of(a) + " and " + Shape.of(b) + " cannot be broadcast together");
+            }
+            out[i] = Math.max(da, db);
+        }
+        return out;
+    }
+
+    /** Sums {@code grad} over the axes that broadcasting expanded, giving an array of {@code target} shape. */
+    static INDArray sumTo(INDArray grad, long[] target) {
+        long[] shape = grad.shape();
+        if (Arrays.equals(shape, target)) return grad;
+        int lead = shape.length - target.length;
+        int[] axes = new int[shape.length];
+        int count = 0;
+        for (int i = 0; i < shape.length; i++) {
+            if (i < lead || (target[i - lead] == 1 && shape[i] != 1)) axes[count++] = i;
+        }
+        INDArray summed = grad.sum(true, Arrays.copyOf(axes, count));
+        return summed.reshape('c', target);
+    }
+
+    /** Broadcasts a reduced gradient (shape {@code kept}, reduced axes of size 1) back to {@code full}. */
+    static INDArray expandTo(INDArray grad, long[] kept, long[] full) {
+        return grad.reshape('c', kept).broadcast(full);
+    }
+}

@@ -1,0 +1,72 @@
+package dev.kiln.core;
+
+import java.util.Random;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.nativeblas.NativeOpsHolder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Process-wide settings: the random seed, the native thread count, and a one-line report of the backend.
+ *
+ * <p>Threads: ND4J's OpenMP threads busy-wait; on a small shared machine two threads can make ops ten times
+ * slower (ND4J-NOTES.md). Kiln takes the count from the {@code kiln.threads} system property, then the
+ * {@code KILN_THREADS} or {@code OMP_NUM_THREADS} environment variables, and otherwise uses ND4J's default. Set
+ * {@code OMP_WAIT_POLICY=PASSIVE} in the environment before the JVM starts (the launcher and the build do).
+ */
+public final class Kiln {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Kiln.class);
+    private static Random random = new Random();
+    private static boolean started;
+
+    private Kiln() {}
+
+    /** Makes weight initialization, dropout and shuffling reproducible from here on. */
+    public static synchronized void seed(long seed) {
+        start();
+        random = new Random(seed);
+        Nd4j.getRandom().setSeed(seed);
+    }
+
+    /** Kiln's seeded generator for initializers and shuffling. */
+    public static synchronized Random random() {
+        start();
+        return random;
+    }
+
+    /** A fresh seed drawn from Kiln's generator, for components that keep their own generator. */
+    public static long nextSeed() { return random().nextLong(); }
+
+    /** Loads the backend once, applies the thread setting and logs which backend runs. Idempotent. */
+    public static synchronized void start() {
+        if (started) return;
+        started = true;
+        int threads = configuredThreads();
+        if (threads > 0) {
+            Nd4j.getEnvironment().setMaxMasterThreads(threads);
+            NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(threads);
+        }
+        LOG.info("Kiln on ND4J {} backend, {} native thread(s)", backend(), threads > 0 ? threads : "default");
+    }
+
+    /** "CPU" or "CUDA". */
+    public static String backend() {
+        return Nd4j.getExecutioner().getEnvironmentInformation().getProperty("backend", "unknown");
+    }
+
+    /** The environment ND4J reports: backend, BLAS vendor, threads, memory. */
+    public static java.util.Properties environment() { return Nd4j.getExecutioner().getEnvironmentInformation(); }
+
+    static int configuredThreads() {
+        String value = System.getProperty("kiln.threads");
+        if (value == null) value = System.getenv("KILN_THREADS");
+        if (value == null) value = System.getenv("OMP_NUM_THREADS");
+        if (value == null || value.isBlank()) return 0;
+        try {
+            return Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("The native thread count must be an integer. Received: '" + value + "'");
+        }
+    }
+}

@@ -1,0 +1,246 @@
+package dev.kiln.core;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.random.impl.BernoulliDistribution;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * Neural-network ops on {@link Tensor}s: embedding lookup, convolution, pooling, dropout, normalization, the
+ * fused LSTM and the loss primitives. Shapes: B batch, T time steps, C channels, F filters, V vocabulary, E
+ * embedding size, U units.
+ */
+public final class NN {
+
+    private NN() {}
+
+    private static INDArray[] grads(INDArray... perInput) { return perInput; }
+
+    // ---- embedding ----
+
+    /**
+     * Rows of {@code table} [V, E] at integer {@code indices} (any shape) → [indices..., E].
+     * dTable = the output gradient summed per index (unsorted_segment_sum: correct for repeated indices, which
+     * ND4J's default multithreaded scatter_add is not).
+     */
+    public static Tensor gather(Tensor table, Tensor indices) {
+        INDArray idx = indices.array();
+        if (idx.dataType().isFPType()) idx = idx.castTo(DataType.INT);
+        long vocabulary = table.array().size(0);
+        long max = idx.length() == 0 ? 0 : idx.maxNumber().longValue();
+        long min = idx.length() == 0 ? 0 : idx.minNumber().longValue();
+        if (min < 0 || max >= vocabulary) {
+            throw new IllegalArgumentException("Embedding lookup: indices must be in [0, " + vocabulary + "). Received values in ["
+                    + min + ", " + max + "]");
+        }
+        INDArray flatIdx = idx.reshape('c', idx.length());
+        long width = table.array().size(1);
+        long[] outShape = Arrays.copyOf(idx.shape(), idx.rank() + 1);
+        outShape[idx.rank()] = width;
+        INDArray out = Native.first("gather", new long[] {0}, table.array(), flatIdx).reshape('c', outShape);
+        INDArray finalIdx = flatIdx;
+        return Tensor.derive("gather", out, g -> grads(
+                Native.first("unsorted_segment_sum", new long[] {vocabulary}, g.reshape('c', finalIdx.length(), width), finalIdx), null),
+                table, indices);
+    }
+
+    // ---- convolution and pooling ----
+
+    /**
+     * 1-D convolution, channels last: x [B, T, C] ⊛ kernel [K, C, F] (+ bias [F]) → [B, T', F].
+     * Gradient: ND4J's conv1d_bp, verified for every padding, stride and dilation.
+     */
+    public static Tensor conv1d(Tensor x, Tensor kernel, Tensor bias, int stride, Padding padding, int dilation) {
+        Shape xs = x.shape();
+        Shape ks = kernel.shape();
+        if (xs.rank() != 3 || ks.rank() != 3 || xs.get(2) != ks.get(1)) {
+            throw new IllegalArgumentException("conv1d expects input [batch, steps, channels] and kernel [size, channels, filters] "
+                    + "with matching channels. Received input " + xs + " and kernel " + ks);
+        }
+        long[] args = {ks.get(0), stride, 0, dilation, padding.nd4jMode(), 1};
+        INDArray[] in = bias == null ? new INDArray[] {x.array(), kernel.array()} : new INDArray[] {x.array(), kernel.array(), bias.array()};
+        INDArray out = Native.first("conv1d", args, in);
+        Tensor[] inputs = bias == null ? new Tensor[] {x, kernel} : new Tensor[] {x, kernel, bias};
+        return Tensor.derive("conv1d", out, g -> {
+            INDArray[] withGrad = Arrays.copyOf(in, in.length + 1);
+            withGrad[in.length] = g;
+            return Native.exec("conv1d_bp", args, withGrad);
+        }, inputs);
+    }
+
+    /** Max pooling over time: [B, T, C] → [B, T', C]. Gradient: ND4J's maxpool2d_bp on a [B, 1, T, C] view. */
+    public static Tensor maxPool1d(Tensor x, int poolSize, int stride, Padding padding) {
+        return pool1d("maxpool2d", x, poolSize, stride, padding);
+    }
+
+    /** Average pooling over time (padding excluded from the divisor, as Keras): [B, T, C] → [B, T', C]. */
+    public static Tensor averagePool1d(Tensor x, int poolSize, int stride, Padding padding) {
+        return pool1d("avgpool2d", x, poolSize, stride, padding);
+    }
+
+    private static Tensor pool1d(String op, Tensor x, int poolSize, int stride, Padding padding) {
+        Shape s = x.shape();
+        if (s.rank() != 3) throw new IllegalArgumentException(op + " expects [batch, steps, channels]. Received: " + s);
+        if (padding == Padding.CAUSAL) throw new IllegalArgumentException("Pooling supports padding valid or same. Received: causal");
+        long[] args = {1, poolSize, 1, stride, 0, 0, 1, 1, padding == Padding.SAME ? 1 : 0, 0, 1};
+        INDArray x4 = x.array().reshape('c', s.get(0), 1, s.get(1), s.get(2));
+        INDArray out4 = Native.first(op, args, x4);
+        INDArray out = out4.reshape('c', s.get(0), out4.size(2), s.get(2));
+        return Tensor.derive(op, out, g -> grads(Native.first(op + "_bp", args, x4, g.reshape('c', out4.shape())).reshape('c', s.dims())), x);
+    }
+
+    // ---- regularization and normalization ----
+
+    /**
+     * Inverted dropout: zeroes each element with probability {@code rate} and scales the rest by 1/(1 − rate).
+     * {@code noiseShape} (null: x's shape) broadcasts one mask value over axes of size 1, as Keras's
+     * noise_shape (SpatialDropout1D drops whole channels with [B, 1, C]). The mask comes from the seeded generator.
+     */
+    public static Tensor dropout(Tensor x, double rate, Shape noiseShape) {
+        if (rate < 0 || rate >= 1) throw new IllegalArgumentException("dropout rate must be in [0, 1). Received: rate=" + rate);
+        if (rate == 0) return x;
+        double keep = 1 - rate;
+        long[] maskShape = noiseShape == null ? x.array().shape() : noiseShape.dims();
+        INDArray mask = Nd4j.createUninitialized(x.array().dataType(), maskShape);
+        Nd4j.exec(new BernoulliDistribution(mask, keep));
+        mask.divi(keep);
+        MemoryScope.track(mask);
+        return x.mul(Tensor.fromArray(mask));
+    }
+
+    /**
+     * Layer normalization over the last axis, as Keras: (x − mean) / √(variance + epsilon) · gamma + beta, with the
+     * population variance. Composed from primitives, so its gradient needs no code of its own.
+     */
+    public static Tensor layerNormalization(Tensor x, Tensor gamma, Tensor beta, double epsilon) {
+        Tensor centered = x.sub(x.mean(true, -1));
+        Tensor variance = centered.square().mean(true, -1);
+        Tensor y = centered.mul(variance.add(epsilon).pow(-0.5));
+        if (gamma != null) y = y.mul(gamma);
+        if (beta != null) y = y.add(beta);
+        return y;
+    }
+
+    // ---- recurrent ----
+
+    /** The outputs of {@link #lstm}: every step's hidden state [B, T, U], and the last hidden and cell states [B, U]. */
+    public record LstmOutputs(Tensor sequence, Tensor lastHidden, Tensor lastCell) {}
+
+    /**
+     * A whole LSTM layer in ND4J's fused kernel, Keras's equations and gate order (i, f, c, o):
+     * z = xₜ·kernel + hₜ₋₁·recurrentKernel + bias; i, f, o = σ(z_i, z_f, z_o); c̃ = tanh(z_c);
+     * cₜ = f·cₜ₋₁ + i·c̃; hₜ = o·tanh(cₜ).
+     * Shapes: x [B, T, C], kernel [C, 4U], recurrentKernel [U, 4U], bias [4U]; initial states [B, U] or null.
+     * Gradient: ND4J's lstmLayer_bp, verified against finite differences.
+     */
+    public static LstmOutputs lstm(Tensor x, Tensor kernel, Tensor recurrentKernel, Tensor bias,
+                                   Tensor initialHidden, Tensor initialCell, boolean goBackwards) {
+        Shape s = x.shape();
+        if (s.rank() != 3) throw new IllegalArgumentException("lstm expects input [batch, steps, features]. Received: " + s);
+        long units = recurrentKernel.shape().get(0);
+        if (kernel.shape().get(0) != s.get(2) || kernel.shape().get(1) != 4 * units) {
+            throw new IllegalArgumentException("lstm kernel must be [" + s.get(2) + ", " + 4 * units + "]. Received: " + kernel.shape());
+        }
+        long[] intArgs = {1, goBackwards ? 1 : 0, 2, 0, 0};     // [B, T, C] layout, direction, sigmoid gates, tanh cell and output
+        double[] floatArgs = {0.0};                              // no cell clipping
+        boolean[] boolArgs = {bias != null, false, initialHidden != null, initialCell != null, false, true, true, true};
+        var in = new ArrayList<>(List.of(x.array(), kernel.array(), recurrentKernel.array()));
+        if (bias != null) in.add(bias.array());
+        if (initialHidden != null) in.add(initialHidden.array());
+        if (initialCell != null) in.add(initialCell.array());
+        INDArray[] inputs = in.toArray(INDArray[]::new);
+        INDArray[] outs = Native.exec("lstmLayer", intArgs, floatArgs, boolArgs, inputs);
+        Tensor[] results = Tensor.deriveMany("lstm", outs, gs -> {
+            INDArray[] withGrads = Arrays.copyOf(inputs, inputs.length + 3);
+            for (int k = 0; k < 3; k++) withGrads[inputs.length + k] = gs[k] != null ? gs[k] : Nd4j.zeros(outs[k].dataType(), outs[k].shape());
+            INDArray[] d = Native.exec("lstmLayer_bp", intArgs, floatArgs, boolArgs, withGrads);
+            int next = 3;
+            INDArray dBias = bias != null ? d[next++] : null;
+            INDArray dH0 = initialHidden != null ? d[next++] : null;
+            INDArray dC0 = initialCell != null ? d[next] : null;
+            return grads(d[0], d[1], d[2], dBias, dH0, dC0);
+        }, x, kernel, recurrentKernel, bias, initialHidden, initialCell);
+        return new LstmOutputs(results[0], results[1], results[2]);
+    }
+
+    // ---- loss primitives (per element or per sample; the caller reduces) ----
+
+    /**
+     * Binary cross-entropy from logits, element-wise and numerically stable:
+     * max(x, 0) − x·y + log(1 + e^−|x|).   dx = g·(σ(x) − y).
+     */
+    public static Tensor sigmoidCrossEntropyWithLogits(Tensor logits, Tensor labels) {
+        checkSameShape("sigmoidCrossEntropyWithLogits", logits, labels);
+        INDArray x = logits.array();
+        INDArray y = labels.array().castTo(x.dataType());
+        INDArray loss = Transforms.max(x, 0.0, true).subi(x.mul(y))
+                .addi(Transforms.log(Transforms.exp(Transforms.abs(x, true).negi(), false).addi(1.0), false));
+        return Tensor.derive("sigmoidCrossEntropyWithLogits", loss,
+                g -> grads(Transforms.sigmoid(x, true).subi(y).muli(g), null), logits, labels);
+    }
+
+    /**
+     * Binary cross-entropy from probabilities, as Keras: p clipped to [ε, 1 − ε] with ε = 1e-7, then
+     * −(y·log p + (1 − y)·log(1 − p)), element-wise. Composed, so the clip's zero gradient outside the range is Keras's.
+     */
+    public static Tensor binaryCrossEntropy(Tensor probabilities, Tensor labels) {
+        checkSameShape("binaryCrossEntropy", probabilities, labels);
+        double epsilon = 1e-7;
+        Tensor p = probabilities.clip(epsilon, 1 - epsilon);
+        Tensor y = labels.cast(probabilities.dtype()).detach();
+        return y.mul(p.log()).add(y.rsub(1.0).mul(p.rsub(1.0).log())).neg();
+    }
+
+    /**
+     * Softmax cross-entropy from logits [B..., K] and one-hot (or soft) labels of the same shape → [B...]:
+     * −Σ y·log softmax(x).   dx = g·(softmax(x)·Σy − y).
+     */
+    public static Tensor softmaxCrossEntropyWithLogits(Tensor logits, Tensor labels) {
+        checkSameShape("softmaxCrossEntropyWithLogits", logits, labels);
+        Tensor y = labels.cast(logits.dtype()).detach();
+        return logits.logSoftmax(-1).mul(y).sum(-1).neg();
+    }
+
+    /**
+     * Sparse softmax cross-entropy from logits [B, K] and integer class indices [B] → [B]: −log softmax(x)[label].
+     * dx = g·(softmax(x) − onehot(label)), from ND4J's fused kernel.
+     */
+    public static Tensor sparseSoftmaxCrossEntropyWithLogits(Tensor logits, Tensor labels) {
+        Shape ls = logits.shape();
+        INDArray idx = labels.array();
+        if (idx.dataType().isFPType()) idx = idx.castTo(DataType.INT);
+        if (ls.rank() != 2 || idx.length() != ls.get(0)) {
+            throw new IllegalArgumentException("sparseSoftmaxCrossEntropyWithLogits expects logits [batch, classes] and labels [batch]. "
+                    + "Received logits " + ls + " and labels " + labels.shape());
+        }
+        idx = idx.reshape(idx.length());
+        long classes = ls.get(1);
+        if (idx.length() > 0 && (idx.minNumber().longValue() < 0 || idx.maxNumber().longValue() >= classes)) {
+            throw new IllegalArgumentException("Class indices must be in [0, " + classes + "). Received values in ["
+                    + idx.minNumber() + ", " + idx.maxNumber() + "]");
+        }
+        INDArray labelsInt = idx;
+        INDArray loss = Native.first("sparse_softmax_cross_entropy_loss_with_logits", new long[0], labelsInt, logits.array());
+        return Tensor.derive("sparseSoftmaxCrossEntropyWithLogits", loss, g -> {
+            INDArray d = Native.first("sparse_softmax_cross_entropy_loss_with_logits_grad", new long[0], labelsInt, logits.array());
+            return grads(d.muliColumnVector(g.reshape(g.length(), 1)), null);
+        }, logits, labels);
+    }
+
+    /** Squared error (prediction − label)², element-wise. */
+    public static Tensor squaredError(Tensor predictions, Tensor labels) {
+        checkSameShape("squaredError", predictions, labels);
+        return predictions.sub(labels.cast(predictions.dtype()).detach()).square();
+    }
+
+    private static void checkSameShape(String op, Tensor predictions, Tensor labels) {
+        if (!predictions.shape().equals(labels.shape())) {
+            throw new IllegalArgumentException(op + ": predictions " + predictions.shape() + " and labels " + labels.shape()
+                    + " must have the same shape");
+        }
+    }
+}

@@ -1,0 +1,707 @@
+package dev.kiln.core;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.Erf;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.Swish;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.SwishDerivative;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.INDArrayIndex;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * An n-dimensional array that remembers how it was computed, so gradients can flow back through it.
+ *
+ * <p>Eager reverse-mode autograd, as in PyTorch: every op runs at once on ND4J; when an input requires a
+ * gradient (and no {@link #noGrad()} scope is open) the result records its inputs and a backward closure.
+ * {@link #backward()} walks that graph once in reverse topological order and accumulates gradients into the
+ * leaves. Each op below is written as its forward value followed directly by its gradient.
+ *
+ * <p>Arrays created by ops are recorded in the innermost open {@link MemoryScope}, which frees them.
+ */
+public final class Tensor {
+
+    /** Turns the gradient of an op's output into gradients for its inputs, in input order (null: none). */
+    @FunctionalInterface
+    interface Backward {
+        INDArray[] apply(INDArray outputGrad);
+    }
+
+    private static final ThreadLocal<int[]> NO_GRAD_DEPTH = ThreadLocal.withInitial(() -> new int[1]);
+    private static final Tensor[] NO_INPUTS = new Tensor[0];
+
+    private final INDArray value;
+    private final String op;            // the op that produced this tensor, named in errors; "leaf" for leaves
+    private final Tensor[] inputs;
+    private final Backward backward;
+    private final boolean requiresGrad;
+    private INDArray grad;              // for leaves: a buffer kept across steps, valid only when gradValid
+    private boolean gradValid;
+
+    private Tensor(INDArray value, String op, Tensor[] inputs, Backward backward, boolean requiresGrad) {
+        this.value = value;
+        this.op = op;
+        this.inputs = inputs;
+        this.backward = backward;
+        this.requiresGrad = requiresGrad;
+    }
+
+    // ---- creation ----
+
+    /** Wraps an ND4J array as a constant leaf (no gradient). The array is not copied. */
+    public static Tensor fromArray(INDArray value) {
+        return new Tensor(value, "leaf", NO_INPUTS, null, false);
+    }
+
+    public static Tensor of(float[] data, long... shape) { return fromArray(Nd4j.create(data, shape, 'c')); }
+
+    public static Tensor of(double[] data, long... shape) { return fromArray(Nd4j.create(data, shape, 'c')); }
+
+    public static Tensor of(int[] data, long... shape) {
+        return fromArray(Nd4j.createFromArray(data).reshape(shape));
+    }
+
+    public static Tensor of(long[] data, long... shape) {
+        return fromArray(Nd4j.createFromArray(data).reshape(shape));
+    }
+
+    public static Tensor scalar(double value, DType dtype) { return fromArray(Nd4j.scalar(dtype.nd4j(), value)); }
+
+    public static Tensor zeros(Shape shape, DType dtype) { return fromArray(Nd4j.zeros(dtype.nd4j(), shape.dims())); }
+
+    public static Tensor ones(Shape shape, DType dtype) { return fromArray(Nd4j.ones(dtype.nd4j(), shape.dims())); }
+
+    public static Tensor full(Shape shape, double fill, DType dtype) {
+        return fromArray(Nd4j.valueArrayOf(shape.dims(), fill, dtype.nd4j()));
+    }
+
+    /** Values drawn uniformly from [low, high) with Kiln's seeded generator. */
+    public static Tensor uniform(Shape shape, double low, double high, DType dtype) {
+        return fromValues(new Initializer.RandomUniform(low, high).values(shape), shape, dtype);
+    }
+
+    /** Values drawn from N(0, 1) with Kiln's seeded generator. */
+    public static Tensor normal(Shape shape, DType dtype) {
+        return fromValues(new Initializer.RandomNormal(0, 1).values(shape), shape, dtype);
+    }
+
+    /** A trainable leaf initialized by {@code initializer}: what {@code Layer.addWeight} creates. */
+    public static Tensor parameter(Shape shape, Initializer initializer, DType dtype) {
+        return fromValues(initializer.values(shape), shape, dtype).requiringGrad();
+    }
+
+    static Tensor fromValues(double[] values, Shape shape, DType dtype) {
+        return fromArray(Nd4j.create(values, shape.dims(), 'c').castTo(dtype.nd4j()));
+    }
+
+    /** A leaf with this tensor's value (not copied) that records gradients. */
+    public Tensor requiringGrad() {
+        if (!dtype().isFloatingPoint()) {
+            throw new IllegalArgumentException("Only float32 and float64 tensors can require gradients. Received: " + dtype());
+        }
+        return new Tensor(value, "leaf", NO_INPUTS, null, true);
+    }
+
+    /** The same value, cut off from the graph: no gradient flows back through the result. */
+    public Tensor detach() { return fromArray(value); }
+
+    // ---- accessors ----
+
+    public Shape shape() { return Shape.of(value.shape()); }
+
+    public int rank() { return value.rank(); }
+
+    public long size(int axis) { return shape().get(axis); }
+
+    public DType dtype() { return DType.of(value.dataType()); }
+
+    public boolean requiresGrad() { return requiresGrad; }
+
+    public boolean isLeaf() { return backward == null; }
+
+    /** The accumulated gradient, or null before any backward pass reached this tensor. */
+    public Tensor grad() { return gradValid ? fromArray(grad) : null; }
+
+    /** Forgets the gradient; a leaf keeps its buffer so the next backward pass writes into it. */
+    public void zeroGrad() { gradValid = false; }
+
+    /**
+     * The ND4J array behind this tensor. Layers never need it; optimizers update parameters in place through
+     * it, and core ops read it.
+     */
+    public INDArray array() { return value; }
+
+    /** The gradient's ND4J array for in-place optimizer updates, or null when there is none. */
+    public INDArray gradArray() { return gradValid ? grad : null; }
+
+    /** The value of a one-element tensor. */
+    public double item() {
+        if (value.length() != 1) throw new IllegalStateException("item() needs a one-element tensor. Received shape " + shape());
+        return value.getDouble(0);
+    }
+
+    public float[] toFloatArray() { return value.castTo(DType.FLOAT32.nd4j()).data().asFloat(); }
+
+    public double[] toDoubleArray() { return value.dup('c').data().asDouble(); }
+
+    public long[] toLongArray() { return value.dup('c').data().asLong(); }
+
+    public int[] toIntArray() { return value.dup('c').data().asInt(); }
+
+    @Override
+    public String toString() { return "Tensor" + shape() + " " + dtype().kerasName() + (requiresGrad ? " (grad)" : "") + "\n" + value; }
+
+    // ---- the engine ----
+
+    /** A scope in which ops record nothing for backward: evaluation and prediction. */
+    public static NoGradScope noGrad() {
+        NO_GRAD_DEPTH.get()[0]++;
+        return new NoGradScope();
+    }
+
+    /** Closes a {@link #noGrad()} scope. */
+    public static final class NoGradScope implements AutoCloseable {
+        private boolean closed;
+
+        private NoGradScope() {}
+
+        @Override
+        public void close() {
+            if (!closed) NO_GRAD_DEPTH.get()[0]--;
+            closed = true;
+        }
+    }
+
+    public static boolean isGradEnabled() { return NO_GRAD_DEPTH.get()[0] == 0; }
+
+    /** Wraps an op's output, recording its inputs and backward when a gradient is wanted. */
+    static Tensor derive(String op, INDArray value, Backward backward, Tensor... inputs) {
+        if (!sharesMemoryWithAny(value, inputs)) MemoryScope.track(value);
+        boolean tracked = false;
+        if (isGradEnabled()) for (Tensor input : inputs) tracked |= input != null && input.requiresGrad;
+        return tracked ? new Tensor(value, op, inputs, backward, true) : new Tensor(value, op, NO_INPUTS, null, false);
+    }
+
+    /** Backpropagates from this scalar, adding d(this)/dx to the gradient of every leaf x it depends on. */
+    public void backward() {
+        if (value.length() != 1) {
+            throw new IllegalStateException("backward() needs a scalar (one-element) tensor. Received shape " + shape()
+                    + "; reduce it first, e.g. with mean().");
+        }
+        if (!requiresGrad) throw new IllegalStateException("backward() on a tensor that does not depend on any tensor requiring a gradient");
+        List<Tensor> order = topologicalOrder();
+        for (Tensor node : order) if (!node.isLeaf()) node.gradValid = false;
+        accumulate(Nd4j.onesLike(value), false);
+        for (int i = order.size() - 1; i >= 0; i--) {
+            Tensor node = order.get(i);
+            if (node.isLeaf() || !node.gradValid) continue;
+            INDArray[] inputGrads = node.backward.apply(node.grad);
+            for (int k = 0; k < node.inputs.length; k++) {
+                Tensor input = node.inputs[k];
+                INDArray g = inputGrads[k];
+                if (input == null || !input.requiresGrad || g == null) continue;
+                input.checkGradShape(g, node.op, k);
+                input.accumulate(g, isFresh(g, k, inputGrads, node));
+            }
+        }
+    }
+
+    /** Inputs before outputs, found by an explicit-stack depth-first walk (a 10,000-op chain needs no deep stack). */
+    private List<Tensor> topologicalOrder() {
+        List<Tensor> order = new ArrayList<>();
+        Map<Tensor, Boolean> visited = new IdentityHashMap<>();
+        ArrayDeque<Object[]> stack = new ArrayDeque<>();   // {tensor, next input index}
+        stack.push(new Object[] {this, 0});
+        visited.put(this, true);
+        while (!stack.isEmpty()) {
+            Object[] frame = stack.peek();
+            Tensor node = (Tensor) frame[0];
+            int next = (Integer) frame[1];
+            if (next < node.inputs.length) {
+                frame[1] = next + 1;
+                Tensor input = node.inputs[next];
+                if (input != null && input.requiresGrad && visited.put(input, true) == null) stack.push(new Object[] {input, 0});
+            } else {
+                stack.pop();
+                order.add(node);
+            }
+        }
+        return order;
+    }
+
+    /** A gradient array can be adopted without copying when no other input or the output gradient shares it. */
+    private static boolean isFresh(INDArray g, int index, INDArray[] all, Tensor node) {
+        if (g == node.grad || sharesMemory(g, node.grad) || !g.closeable()) return false;
+        for (int j = 0; j < all.length; j++) if (j != index && all[j] != null && (all[j] == g || sharesMemory(all[j], g))) return false;
+        for (Tensor input : node.inputs) if (input != null && sharesMemory(g, input.value)) return false;
+        return true;
+    }
+
+    private void accumulate(INDArray g, boolean fresh) {
+        if (gradValid) {
+            grad.addi(g);
+            if (fresh) MemoryScope.track(g);
+        } else if (isLeaf() && grad != null && Arrays.equals(grad.shape(), g.shape())) {
+            grad.assign(g);                       // a leaf reuses its buffer from the previous step
+            if (fresh) MemoryScope.track(g);
+        } else if (isLeaf()) {
+            grad = g.dup();                       // lives as long as the leaf: not recorded in any scope
+            if (fresh) MemoryScope.track(g);
+        } else {
+            grad = fresh ? g : g.dup();           // dup: add() hands the same array to both of its inputs
+            MemoryScope.track(grad);
+        }
+        gradValid = true;
+    }
+
+    private void checkGradShape(INDArray g, String op, int inputIndex) {
+        if (!Arrays.equals(g.shape(), value.shape())) {
+            throw new IllegalStateException("Internal error in the gradient of '" + op + "': input " + inputIndex + " has shape "
+                    + shape() + " but its gradient has shape " + Shape.of(g.shape()));
+        }
+    }
+
+    private static boolean sharesMemoryWithAny(INDArray array, Tensor[] inputs) {
+        for (Tensor input : inputs) if (input != null && sharesMemory(array, input.value)) return true;
+        return false;
+    }
+
+    static boolean sharesMemory(INDArray a, INDArray b) {
+        if (a == null || b == null) return false;
+        if (a == b) return true;
+        var da = a.data();
+        var db = b.data();
+        return da == db || da.originalDataBuffer() == db || db.originalDataBuffer() == da
+                || (da.originalDataBuffer() != null && da.originalDataBuffer() == db.originalDataBuffer())
+                || da.address() == db.address();
+    }
+
+    private static INDArray[] grads(INDArray... perInput) { return perInput; }
+
+    /**
+     * An op with several outputs (such as an LSTM's sequence, last state and last cell): the outputs share one
+     * hidden node whose backward receives all of their gradients at once (null where an output got none).
+     */
+    static Tensor[] deriveMany(String op, INDArray[] values, MultiBackward backward, Tensor... inputs) {
+        INDArray[] outputGrads = new INDArray[values.length];
+        Tensor joint = derive(op, Nd4j.scalar(values[0].dataType(), 0), g -> {
+            INDArray[] collected = outputGrads.clone();
+            Arrays.fill(outputGrads, null);
+            return backward.apply(collected);
+        }, inputs);
+        Tensor[] outputs = new Tensor[values.length];
+        for (int k = 0; k < values.length; k++) {
+            int slot = k;
+            outputs[k] = derive(op, values[k], g -> {
+                outputGrads[slot] = outputGrads[slot] == null ? g.dup() : outputGrads[slot].addi(g);
+                MemoryScope.track(outputGrads[slot]);
+                return grads(Nd4j.onesLike(joint.value));
+            }, joint);
+        }
+        return outputs;
+    }
+
+    /** The backward of a several-output op. */
+    @FunctionalInterface
+    interface MultiBackward {
+        INDArray[] apply(INDArray[] outputGrads);
+    }
+
+    // ---- element-wise arithmetic, broadcasting as NumPy ----
+
+    /** this + other.   Each input gets g summed back to its own shape. */
+    public Tensor add(Tensor other) {
+        INDArray out = Broadcast.apply("add", value, other.value);
+        return derive("add", out, g -> grads(Broadcast.sumTo(g, value.shape()), Broadcast.sumTo(g, other.value.shape())),
+                this, other);
+    }
+
+    /** this − other.   dThis = g, dOther = −g (each summed to its shape). */
+    public Tensor sub(Tensor other) {
+        INDArray out = Broadcast.apply("subtract", value, other.value);
+        return derive("sub", out, g -> grads(Broadcast.sumTo(g, value.shape()), Broadcast.sumTo(g.neg(), other.value.shape())),
+                this, other);
+    }
+
+    /** this · other element-wise.   dThis = g·other, dOther = g·this. */
+    public Tensor mul(Tensor other) {
+        INDArray out = Broadcast.apply("multiply", value, other.value);
+        return derive("mul", out, g -> grads(
+                        requiresGrad ? Broadcast.sumTo(Broadcast.apply("multiply", g, other.value), value.shape()) : null,
+                        other.requiresGrad ? Broadcast.sumTo(Broadcast.apply("multiply", g, value), other.value.shape()) : null),
+                this, other);
+    }
+
+    /** this / other element-wise.   dThis = g/other, dOther = −g·this/other². */
+    public Tensor div(Tensor other) {
+        INDArray out = Broadcast.apply("divide", value, other.value);
+        return derive("div", out, g -> grads(
+                        requiresGrad ? Broadcast.sumTo(Broadcast.apply("divide", g, other.value), value.shape()) : null,
+                        other.requiresGrad ? Broadcast.sumTo(Broadcast.apply("divide", g.mul(out), other.value).negi(),
+                                other.value.shape()) : null),
+                this, other);
+    }
+
+    public Tensor add(double c) { return derive("add", value.add(c), g -> grads(g), this); }
+
+    public Tensor sub(double c) { return add(-c); }
+
+    /** this · c.   dThis = g·c. */
+    public Tensor mul(double c) { return derive("mul", value.mul(c), g -> grads(g.mul(c)), this); }
+
+    public Tensor div(double c) { return mul(1.0 / c); }
+
+    /** c − this.   dThis = −g. */
+    public Tensor rsub(double c) { return derive("rsub", value.rsub(c), g -> grads(g.neg()), this); }
+
+    public Tensor neg() { return mul(-1.0); }
+
+    // ---- element-wise functions ----
+
+    /** eˣ.   dx = g·eˣ, reusing the output. */
+    public Tensor exp() {
+        INDArray y = Transforms.exp(value, true);
+        return derive("exp", y, g -> grads(g.mul(y)), this);
+    }
+
+    /** ln x.   dx = g / x. */
+    public Tensor log() { return derive("log", Transforms.log(value, true), g -> grads(g.div(value)), this); }
+
+    /** √x.   dx = g / (2√x), reusing the output. */
+    public Tensor sqrt() {
+        INDArray y = Transforms.sqrt(value, true);
+        return derive("sqrt", y, g -> grads(g.div(y).muli(0.5)), this);
+    }
+
+    /** xᵖ.   dx = g·p·xᵖ⁻¹. */
+    public Tensor pow(double p) {
+        return derive("pow", Transforms.pow(value, p, true), g -> grads(g.mul(Transforms.pow(value, p - 1, true).muli(p))), this);
+    }
+
+    public Tensor square() { return mul(this); }
+
+    /** |x|.   dx = g·sign(x). */
+    public Tensor abs() { return derive("abs", Transforms.abs(value, true), g -> grads(g.mul(Transforms.sign(value, true))), this); }
+
+    /** x limited to [min, max].   dx = g where min ≤ x ≤ max, else 0 (as Keras). */
+    public Tensor clip(double min, double max) {
+        if (min > max) throw new IllegalArgumentException("clip needs min <= max. Received: min=" + min + ", max=" + max);
+        INDArray out = Transforms.min(Transforms.max(value, min, true), max, false);
+        return derive("clip", out, g -> {
+            INDArray inside = value.gte(min).castTo(value.dataType()).muli(value.lte(max).castTo(value.dataType()));
+            return grads(inside.muli(g));
+        }, this);
+    }
+
+    /** Element-wise maximum.   The gradient goes to this where this ≥ other, else to other. */
+    public Tensor maximum(Tensor other) { return select("maximum", other, true); }
+
+    /** Element-wise minimum.   The gradient goes to this where this ≤ other, else to other. */
+    public Tensor minimum(Tensor other) { return select("minimum", other, false); }
+
+    private Tensor select(String op, Tensor other, boolean max) {
+        INDArray out = Broadcast.apply(op, value, other.value);
+        return derive(op, out, g -> {
+            INDArray pickThis = Broadcast.apply(max ? "greater_equal" : "less_equal", value, other.value).castTo(g.dataType());
+            INDArray toThis = pickThis.muli(g);
+            INDArray toOther = g.sub(toThis);
+            return grads(Broadcast.sumTo(toThis, value.shape()), Broadcast.sumTo(toOther, other.value.shape()));
+        }, this, other);
+    }
+
+    // ---- activations ----
+
+    /** max(x, 0).   Gradient: ND4J's relu_bp. */
+    public Tensor relu() {
+        INDArray out = Native.exec("relu", new long[0], new double[] {0.0}, new boolean[0], value)[0];
+        return derive("relu", out, g -> Native.exec("relu_bp", new long[0], new double[] {0.0}, new boolean[0], value, g), this);
+    }
+
+    /** σ(x) = 1 / (1 + e⁻ˣ).   dx = g·σ·(1 − σ), reusing the output. */
+    public Tensor sigmoid() {
+        INDArray s = Transforms.sigmoid(value, true);
+        return derive("sigmoid", s, g -> grads(g.mul(s).muli(s.rsub(1.0))), this);
+    }
+
+    /** tanh x.   dx = g·(1 − tanh²), reusing the output. */
+    public Tensor tanh() {
+        INDArray t = Transforms.tanh(value, true);
+        return derive("tanh", t, g -> grads(g.mul(t.mul(t).rsubi(1.0))), this);
+    }
+
+    /** Softmax over {@code axis}.   Gradient: ND4J's softmax_bp. */
+    public Tensor softmax(int axis) {
+        long dim = shape().axis(axis);
+        INDArray out = Native.first("softmax", new long[] {dim}, value);
+        return derive("softmax", out, g -> Native.exec("softmax_bp", new long[] {dim}, value, g), this);
+    }
+
+    public Tensor softmax() { return softmax(-1); }
+
+    /** log(softmax(x)) over {@code axis}, computed stably.   Gradient: ND4J's log_softmax_bp. */
+    public Tensor logSoftmax(int axis) {
+        long dim = shape().axis(axis);
+        INDArray out = Native.first("log_softmax", new long[] {dim}, value);
+        return derive("logSoftmax", out, g -> Native.exec("log_softmax_bp", new long[] {dim}, value, g), this);
+    }
+
+    public Tensor logSoftmax() { return logSoftmax(-1); }
+
+    /**
+     * GELU. Exact (Keras's default): x·Φ(x) = ½x(1 + erf(x/√2)), dx = g·(Φ(x) + x·φ(x)).
+     * Approximate: ½x(1 + tanh(√(2/π)(x + 0.044715x³))), differentiated through its composition.
+     */
+    public Tensor gelu(boolean approximate) {
+        if (approximate) {
+            Tensor inner = add(pow(3).mul(0.044715)).mul(Math.sqrt(2 / Math.PI));
+            return mul(inner.tanh().add(1.0)).mul(0.5);
+        }
+        INDArray scaled = value.div(Math.sqrt(2));
+        INDArray cdf = Nd4j.exec(new Erf(scaled, scaled)).addi(1.0).muli(0.5);
+        return derive("gelu", value.mul(cdf), g -> {
+            INDArray pdf = Transforms.exp(value.mul(value).muli(-0.5), false).muli(1 / Math.sqrt(2 * Math.PI));
+            return grads(pdf.muli(value).addi(cdf).muli(g));
+        }, this);
+    }
+
+    public Tensor gelu() { return gelu(false); }
+
+    /** ELU: x for x > 0, α(eˣ − 1) otherwise.   Gradient: ND4J's elu_bp. */
+    public Tensor elu(double alpha) {
+        double[] args = {alpha};
+        INDArray out = Native.exec("elu", new long[0], args, new boolean[0], value)[0];
+        return derive("elu", out, g -> Native.exec("elu_bp", new long[0], args, new boolean[0], value, g), this);
+    }
+
+    /** Leaky ReLU: x for x ≥ 0, αx otherwise (Keras's default α is 0.2).   Gradient: ND4J's lrelu_bp. */
+    public Tensor leakyRelu(double alpha) {
+        double[] args = {alpha};
+        INDArray out = Native.exec("lrelu", new long[0], args, new boolean[0], value)[0];
+        return derive("leakyRelu", out, g -> Native.exec("lrelu_bp", new long[0], args, new boolean[0], value, g), this);
+    }
+
+    /** ln(1 + eˣ).   Gradient: ND4J's softplus_bp. */
+    public Tensor softplus() {
+        INDArray out = Native.first("softplus", new long[0], value);
+        return derive("softplus", out, g -> Native.exec("softplus_bp", new long[0], value, g), this);
+    }
+
+    /** Swish (SiLU): x·σ(x).   dx = g·(σ + x·σ·(1 − σ)), from ND4J's SwishDerivative. */
+    public Tensor swish() {
+        INDArray out = Nd4j.exec(new Swish(value, value.ulike()));
+        return derive("swish", out, g -> grads(Nd4j.exec(new SwishDerivative(value, value.ulike())).muli(g)), this);
+    }
+
+    // ---- reductions ----
+
+    /** Sum over {@code axes} (all when none).   dx = g broadcast back over the summed axes. */
+    public Tensor sum(boolean keepDims, int... axes) {
+        int[] dims = resolveAxes(axes);
+        INDArray out = value.sum(keepDims, dims);
+        return derive("sum", out, g -> grads(Broadcast.expandTo(g, keptShape(dims), value.shape())), this);
+    }
+
+    public Tensor sum(int... axes) { return sum(false, axes); }
+
+    /** Mean over {@code axes} (all when none).   dx = g / n broadcast back. */
+    public Tensor mean(boolean keepDims, int... axes) {
+        int[] dims = resolveAxes(axes);
+        long count = 1;
+        for (int d : dims) count *= value.size(d);
+        double scale = 1.0 / count;
+        INDArray out = value.mean(keepDims, dims);
+        return derive("mean", out, g -> grads(Broadcast.expandTo(g, keptShape(dims), value.shape()).muli(scale)), this);
+    }
+
+    public Tensor mean(int... axes) { return mean(false, axes); }
+
+    /** Maximum over {@code axes}.   The gradient goes to the first maximum (ND4J's reduce_max_bp). */
+    public Tensor max(boolean keepDims, int... axes) {
+        int[] dims = resolveAxes(axes);
+        INDArray out = value.max(keepDims, dims);
+        long[] longDims = Arrays.stream(dims).asLongStream().toArray();
+        return derive("max", out, g -> grads(Native.first("reduce_max_bp", longDims, value, g.reshape(keptShape(dims)))), this);
+    }
+
+    public Tensor max(int... axes) { return max(false, axes); }
+
+    private int[] resolveAxes(int[] axes) {
+        if (axes.length == 0) {
+            int[] all = new int[rank()];
+            for (int i = 0; i < all.length; i++) all[i] = i;
+            return all;
+        }
+        Shape shape = shape();
+        int[] resolved = new int[axes.length];
+        for (int i = 0; i < axes.length; i++) resolved[i] = shape.axis(axes[i]);
+        Arrays.sort(resolved);
+        return resolved;
+    }
+
+    private long[] keptShape(int[] reducedAxes) {
+        long[] kept = value.shape().clone();
+        for (int d : reducedAxes) kept[d] = 1;
+        return kept;
+    }
+
+    // ---- matrix products ----
+
+    /**
+     * Matrix product over the last two axes. [M, K]·[K, N] → [M, N]; [..., M, K]·[K, N] → [..., M, N] (one GEMM over
+     * the flattened leading axes); [B..., M, K]·[B..., K, N] → [B..., M, N] batched.
+     * dThis = g·otherᵀ, dOther = thisᵀ·g.
+     */
+    public Tensor matmul(Tensor other) {
+        long[] a = value.shape();
+        long[] b = other.value.shape();
+        if (a.length < 2 || b.length < 2 || a[a.length - 1] != b[b.length - 2] || (b.length > 2 && b.length != a.length)) {
+            throw new IllegalArgumentException("matmul: cannot multiply shapes " + shape() + " and " + other.shape()
+                    + ". Expected [..., M, K] and [K, N] or [..., K, N] with the same leading axes.");
+        }
+        if (b.length == 2) return matmulFlat(other);
+        for (int i = 0; i < a.length - 2; i++) {
+            if (a[i] != b[i]) throw new IllegalArgumentException("matmul: batch axes differ between " + shape() + " and " + other.shape());
+        }
+        INDArray out = Native.first("matmul", new long[] {0, 0, 0}, value, other.value);
+        return derive("matmul", out, g -> Native.exec("matmul_bp", new long[] {0, 0, 0}, value, other.value, g), this, other);
+    }
+
+    private Tensor matmulFlat(Tensor other) {
+        long k = value.size(-1);
+        long n = other.value.size(1);
+        INDArray a2 = value.rank() == 2 ? value : value.reshape('c', -1, k);
+        INDArray out2 = a2.mmul(other.value);
+        long[] outShape = value.shape().clone();
+        outShape[outShape.length - 1] = n;
+        INDArray out = value.rank() == 2 ? out2 : out2.reshape('c', outShape);
+        return derive("matmul", out, g -> {
+            INDArray g2 = g.rank() == 2 ? g : g.reshape('c', -1, n);
+            INDArray dA = requiresGrad ? g2.mmul(other.value.transpose()).reshape('c', value.shape()) : null;
+            INDArray dB = other.requiresGrad ? a2.transpose().mmul(g2) : null;
+            return grads(dA, dB);
+        }, this, other);
+    }
+
+    // ---- shape ----
+
+    /** The same values in a new shape (one dimension may be -1).   dx = g reshaped back. */
+    public Tensor reshape(long... newShape) {
+        INDArray out = value.reshape('c', newShape);
+        return derive("reshape", out, g -> grads(g.reshape('c', value.shape())), this);
+    }
+
+    /** Reorders the axes: output axis i is input axis {@code order[i]}.   dx = g permuted by the inverse order. */
+    public Tensor permute(int... order) {
+        if (order.length != rank()) {
+            throw new IllegalArgumentException("permute needs one entry per axis of " + shape() + ". Received: " + Arrays.toString(order));
+        }
+        int[] inverse = new int[order.length];
+        for (int i = 0; i < order.length; i++) inverse[order[i]] = i;
+        INDArray out = value.permute(order);
+        return derive("permute", out, g -> grads(g.permute(inverse)), this);
+    }
+
+    /** Swaps the last two axes. */
+    public Tensor transpose() {
+        int[] order = new int[rank()];
+        for (int i = 0; i < order.length; i++) order[i] = i;
+        order[order.length - 1] = order.length - 2;
+        order[order.length - 2] = order.length - 1;
+        return permute(order);
+    }
+
+    /** Elements [start, end) along {@code axis}.   dx = g placed into zeros at the same positions. */
+    public Tensor slice(int axis, long start, long end) {
+        int dim = shape().axis(axis);
+        long size = value.size(dim);
+        if (start < 0 || end > size || start >= end) {
+            throw new IllegalArgumentException("slice [" + start + ", " + end + ") is out of range for axis " + axis + " of " + shape());
+        }
+        INDArrayIndex[] index = intervalIndex(dim, start, end);
+        INDArray out = value.get(index).dup('c');
+        return derive("slice", out, g -> {
+            INDArray dx = Nd4j.zeros(value.dataType(), value.shape());
+            dx.get(index).assign(g);
+            return grads(dx);
+        }, this);
+    }
+
+    private INDArrayIndex[] intervalIndex(int dim, long start, long end) {
+        INDArrayIndex[] index = new INDArrayIndex[rank()];
+        for (int i = 0; i < index.length; i++) index[i] = i == dim ? NDArrayIndex.interval(start, end) : NDArrayIndex.all();
+        return index;
+    }
+
+    /** Joins tensors along {@code axis}; all other axes must agree.   Each input's gradient is its slice of g. */
+    public static Tensor concat(int axis, Tensor... tensors) {
+        if (tensors.length == 0) throw new IllegalArgumentException("concat needs at least one tensor");
+        int dim = tensors[0].shape().axis(axis);
+        INDArray[] arrays = new INDArray[tensors.length];
+        for (int i = 0; i < tensors.length; i++) {
+            Shape s = tensors[i].shape();
+            if (s.rank() != tensors[0].rank() || !s.with(dim, 0).equals(tensors[0].shape().with(dim, 0))) {
+                throw new IllegalArgumentException("concat along axis " + axis + " needs matching shapes elsewhere. Received: "
+                        + Arrays.stream(tensors).map(Tensor::shape).toList());
+            }
+            arrays[i] = tensors[i].value;
+        }
+        INDArray out = Nd4j.concat(dim, arrays);
+        return derive("concat", out, g -> {
+            INDArray[] parts = new INDArray[tensors.length];
+            long start = 0;
+            for (int i = 0; i < tensors.length; i++) {
+                long end = start + arrays[i].size(dim);
+                parts[i] = g.get(tensors[i].intervalIndex(dim, start, end)).dup('c');
+                start = end;
+            }
+            return parts;
+        }, tensors);
+    }
+
+    /** Stacks same-shaped tensors along a new axis. */
+    public static Tensor stack(int axis, Tensor... tensors) {
+        if (tensors.length == 0) throw new IllegalArgumentException("stack needs at least one tensor");
+        int newAxis = axis < 0 ? axis + tensors[0].rank() + 1 : axis;
+        Tensor[] expanded = new Tensor[tensors.length];
+        for (int i = 0; i < tensors.length; i++) {
+            if (!tensors[i].shape().equals(tensors[0].shape())) {
+                throw new IllegalArgumentException("stack needs tensors of one shape. Received: " + Arrays.stream(tensors).map(Tensor::shape).toList());
+            }
+            expanded[i] = tensors[i].expandDims(newAxis);
+        }
+        return concat(newAxis, expanded);
+    }
+
+    /** Removes {@code axis}, which must have size 1. */
+    public Tensor squeeze(int axis) {
+        Shape s = shape();
+        int dim = s.axis(axis);
+        if (s.get(dim) != 1) throw new IllegalArgumentException("squeeze: axis " + axis + " of " + s + " has size " + s.get(dim) + ", not 1");
+        long[] dims = new long[s.rank() - 1];
+        for (int i = 0, j = 0; i < s.rank(); i++) if (i != dim) dims[j++] = s.get(i);
+        return reshape(dims);
+    }
+
+    /** Inserts an axis of size 1 at {@code axis} (negative counts from the end of the result). */
+    public Tensor expandDims(int axis) {
+        Shape s = shape();
+        int dim = axis < 0 ? axis + s.rank() + 1 : axis;
+        if (dim < 0 || dim > s.rank()) throw new IllegalArgumentException("expandDims: axis " + axis + " is out of range for " + s);
+        long[] dims = new long[s.rank() + 1];
+        for (int i = 0, j = 0; i < dims.length; i++) dims[i] = i == dim ? 1 : s.get(j++);
+        return reshape(dims);
+    }
+
+    /** Converts to another dtype; between float types the gradient converts back. */
+    public Tensor cast(DType dtype) {
+        if (dtype() == dtype) return this;
+        INDArray out = value.castTo(dtype.nd4j());
+        return derive("cast", out, g -> grads(g.castTo(value.dataType())), this);
+    }
+}
