@@ -19,6 +19,7 @@ public final class Kiln {
     private static final Logger LOG = LoggerFactory.getLogger(Kiln.class);
     private static Random random = new Random();
     private static boolean started;
+    private static DType floatx = DType.FLOAT32;
 
     private Kiln() {}
 
@@ -37,6 +38,15 @@ public final class Kiln {
 
     /** A fresh seed drawn from Kiln's generator, for components that keep their own generator. */
     public static long nextSeed() { return random().nextLong(); }
+
+    /** The float type new weights are created in, as Keras's {@code floatx()}: float32 unless changed. */
+    public static synchronized DType floatx() { return floatx; }
+
+    /** Sets the float type for new weights (float64 for gradient checks), as Keras's {@code set_floatx}. */
+    public static synchronized void setFloatx(DType dtype) {
+        if (!dtype.isFloatingPoint()) throw new IllegalArgumentException("floatx must be float32 or float64. Received: " + dtype);
+        floatx = dtype;
+    }
 
     /** Loads the backend once, applies the thread setting and logs which backend runs. Idempotent. */
     public static synchronized void start() {

@@ -46,6 +46,14 @@ public final class MemoryScope implements AutoCloseable {
         if (scope != null && array != null && array.closeable()) scope.owned.add(array);
     }
 
+    /**
+     * Hands the arrays of tensors made elsewhere (a batch prepared on a prefetch thread) to the innermost open
+     * scope, which frees them when it closes.
+     */
+    public static void adopt(Tensor... tensors) {
+        for (Tensor t : tensors) if (t != null) track(t.array());
+    }
+
     /** Moves a tensor's value from this scope to the enclosing one (or to none), so it survives this scope. */
     public Tensor keep(Tensor tensor) {
         INDArray array = tensor.array();

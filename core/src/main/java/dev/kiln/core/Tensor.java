@@ -698,6 +698,18 @@ public final class Tensor {
         return reshape(dims);
     }
 
+    /**
+     * Copies the entries at {@code indices} along axis 0 into a new constant tensor (no gradient is recorded):
+     * how a data pipeline cuts a batch out of a whole data set.
+     */
+    public Tensor rows(long[] indices) {
+        long n = value.size(0);
+        for (long i : indices) {
+            if (i < 0 || i >= n) throw new IllegalArgumentException("rows: index " + i + " is out of range for " + n + " rows");
+        }
+        return fromArray(Native.first("gather", new long[] {0}, value, Nd4j.createFromArray(indices)));
+    }
+
     /** Converts to another dtype; between float types the gradient converts back. */
     public Tensor cast(DType dtype) {
         if (dtype() == dtype) return this;
