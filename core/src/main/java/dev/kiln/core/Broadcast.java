@@ -52,7 +52,7 @@ final class Broadcast {
         for (int i = 0; i < shape.length; i++) {
             if (i < lead || (target[i - lead] == 1 && shape[i] != 1)) axes[count++] = i;
         }
-        INDArray summed = grad.sum(true, Arrays.copyOf(axes, count));
+        INDArray summed = Tensor.temp(grad.sum(true, Arrays.copyOf(axes, count)));
         return summed.reshape('c', target);
     }
 
