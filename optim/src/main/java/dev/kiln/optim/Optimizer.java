@@ -120,9 +120,12 @@ public abstract class Optimizer {
                 sumOfSquares += norm * norm;
             }
             double norm = Math.sqrt(sumOfSquares);
-            // As Keras: a non-finite global norm turns every gradient into NaN, so the failure shows at once.
-            double scale = !Double.isFinite(norm) ? Double.NaN : norm > clipnorm ? clipnorm / norm : 1;
-            if (scale != 1) for (INDArray g : gradients) g.muli(scale);
+            for (INDArray g : gradients) {
+                // As Keras, a non-finite global norm turns every gradient into NaN, so the failure shows at once.
+                // assign, because ND4J's scalar arithmetic silently replaces a NaN operand with 1e-5.
+                if (!Double.isFinite(norm)) g.assign(Double.NaN);
+                else if (norm > clipnorm) g.muli(clipnorm / norm);
+            }
         } else if (options.clipvalue() > 0) {
             double clipvalue = options.clipvalue();
             for (INDArray g : gradients) {
