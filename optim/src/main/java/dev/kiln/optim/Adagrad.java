@@ -38,7 +38,9 @@ public final class Adagrad extends Optimizer {
         }
 
         @Override
-        public Config withOptions(OptimizerOptions options) { return new Config(learningRate, initialAccumulatorValue, epsilon, options); }
+        public Config withOptions(OptimizerOptions options) {
+            return new Config(learningRate, initialAccumulatorValue, epsilon, options);
+        }
 
         public Config withInitialAccumulatorValue(double initialAccumulatorValue) {
             return new Config(learningRate, initialAccumulatorValue, epsilon, options);

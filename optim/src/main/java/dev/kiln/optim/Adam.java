@@ -7,8 +7,8 @@ import org.nd4j.linalg.api.ops.impl.updaters.AmsGradUpdater;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Adam (Kingma &amp; Ba 2014), as Keras 3 {@code Adam}, with the "epsilon hat" placement of the paper's section 2.
- * With gradient g, step t = iterations + 1, and slots m ("momentum") and v ("velocity"):
+ * Adam (Kingma &amp; Ba 2014), as Keras 3 {@code Adam}. With gradient g, step t = iterations + 1, and slots m
+ * ("momentum") and v ("velocity"):
  * <pre>
  * m ← m + (g − m)·(1 − beta1)
  * v ← v + (g² − v)·(1 − beta2)
@@ -16,8 +16,11 @@ import org.nd4j.linalg.factory.Nd4j;
  * α = lr · √(1 − beta2^t) / (1 − beta1^t)
  * w ← w − α · m / (√v + epsilon)
  * </pre>
+ * The bias corrections are folded into α, so epsilon is the paper's "epsilon hat" (the formula before its section
+ * 2.1), not the epsilon of its Algorithm 1, as in Keras and TensorFlow; PyTorch's Adam differs here.
  * Keras defaults: lr 0.001, beta1 0.9, beta2 0.999, epsilon 1e-7, amsgrad false. ND4J's fused
- * {@code adam_updater} and {@code ams_grad_updater} compute exactly this in one op.
+ * {@code adam_updater} and {@code ams_grad_updater} compute this formula (to rounding) in one op, except at lr = 0,
+ * which {@link #step} handles.
  */
 public final class Adam extends Optimizer {
 

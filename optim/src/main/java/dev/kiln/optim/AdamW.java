@@ -26,7 +26,8 @@ public final class AdamW extends Optimizer {
 
         /** Keras's defaults: lr 0.001, weightDecay 0.004, beta1 0.9, beta2 0.999, epsilon 1e-7. */
         public static Config defaults() {
-            return new Config(LearningRateSchedule.constant(0.001), 0.9, 0.999, 1e-7, false, OptimizerOptions.NONE.withWeightDecay(0.004));
+            var options = OptimizerOptions.NONE.withWeightDecay(0.004);
+            return new Config(LearningRateSchedule.constant(0.001), 0.9, 0.999, 1e-7, false, options);
         }
 
         @Override
@@ -58,7 +59,9 @@ public final class AdamW extends Optimizer {
 
     public AdamW(double learningRate) { this(Config.defaults().withLearningRate(learningRate)); }
 
-    public AdamW(double learningRate, double weightDecay) { this(Config.defaults().withLearningRate(learningRate).withWeightDecay(weightDecay)); }
+    public AdamW(double learningRate, double weightDecay) {
+        this(Config.defaults().withLearningRate(learningRate).withWeightDecay(weightDecay));
+    }
 
     public AdamW(LearningRateSchedule learningRate) { this(Config.defaults().withLearningRate(learningRate)); }
 
@@ -72,7 +75,8 @@ public final class AdamW extends Optimizer {
 
     @Override
     protected void updateStep(INDArray variable, INDArray gradient, double learningRate, Slots slots) {
-        Adam.step(variable, gradient, learningRate, iterations(), config.beta1(), config.beta2(), config.epsilon(), config.amsgrad(), slots);
+        Adam.step(variable, gradient, learningRate, iterations(), config.beta1(), config.beta2(), config.epsilon(), config.amsgrad(),
+                slots);
     }
 
     @Override

@@ -104,8 +104,8 @@ public sealed interface LearningRateSchedule {
             if (warmupTarget != null) Check.nonNegative("warmupTarget", warmupTarget);
             Check.nonNegative("warmupSteps", warmupSteps);
             if (warmupTarget == null && warmupSteps > 0) {
-                throw new IllegalArgumentException("CosineDecay warm-up needs a warmupTarget, the rate to warm up to. Received: warmupSteps="
-                        + warmupSteps + ", warmupTarget=null");
+                throw new IllegalArgumentException("CosineDecay warm-up needs a warmupTarget, the rate to warm up to. "
+                        + "Received: warmupSteps=" + warmupSteps + ", warmupTarget=null");
             }
         }
 

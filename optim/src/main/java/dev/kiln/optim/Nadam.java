@@ -31,13 +31,17 @@ public final class Nadam extends Optimizer {
         }
 
         /** Keras's defaults: lr 0.001, beta1 0.9, beta2 0.999, epsilon 1e-7. */
-        public static Config defaults() { return new Config(LearningRateSchedule.constant(0.001), 0.9, 0.999, 1e-7, OptimizerOptions.NONE); }
+        public static Config defaults() {
+            return new Config(LearningRateSchedule.constant(0.001), 0.9, 0.999, 1e-7, OptimizerOptions.NONE);
+        }
 
         @Override
         public String name() { return "nadam"; }
 
         @Override
-        public Config withLearningRate(LearningRateSchedule learningRate) { return new Config(learningRate, beta1, beta2, epsilon, options); }
+        public Config withLearningRate(LearningRateSchedule learningRate) {
+            return new Config(learningRate, beta1, beta2, epsilon, options);
+        }
 
         @Override
         public Config withOptions(OptimizerOptions options) { return new Config(learningRate, beta1, beta2, epsilon, options); }

@@ -47,7 +47,9 @@ public final class RMSprop extends Optimizer {
         }
 
         @Override
-        public Config withOptions(OptimizerOptions options) { return new Config(learningRate, rho, momentum, epsilon, centered, options); }
+        public Config withOptions(OptimizerOptions options) {
+            return new Config(learningRate, rho, momentum, epsilon, centered, options);
+        }
 
         public Config withRho(double rho) { return new Config(learningRate, rho, momentum, epsilon, centered, options); }
 

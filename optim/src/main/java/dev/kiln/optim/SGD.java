@@ -33,7 +33,9 @@ public final class SGD extends Optimizer {
         public String name() { return "sgd"; }
 
         @Override
-        public Config withLearningRate(LearningRateSchedule learningRate) { return new Config(learningRate, momentum, nesterov, options); }
+        public Config withLearningRate(LearningRateSchedule learningRate) {
+            return new Config(learningRate, momentum, nesterov, options);
+        }
 
         @Override
         public Config withOptions(OptimizerOptions options) { return new Config(learningRate, momentum, nesterov, options); }

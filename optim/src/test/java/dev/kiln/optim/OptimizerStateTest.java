@@ -25,26 +25,30 @@ class OptimizerStateTest {
     /** Two runs from the same start: one straight through, one saved after 3 steps and restored into a new optimizer. */
     @Test
     void aRestoredOptimizerContinuesIdentically() {
-        for (OptimizerConfig<?> config : CONFIGS) {
-            var straight = new Quadratic();
-            var optimizer = config.create();
-            for (int step = 0; step < 7; step++) straight.step(optimizer);
-
-            var first = new Quadratic();
-            var saved = config.create();
-            for (int step = 0; step < 3; step++) first.step(saved);
-            OptimizerState state = saved.state();
-
-            var resumed = new Quadratic(first.values(), DType.FLOAT64);
-            var restored = saved.config().create();
-            restored.loadState(state, List.of(resumed.w));
-            assertEquals(3, restored.iterations());
-            assertEquals(saved.learningRate(), restored.learningRate(), 0.0, config.name() + " learning rate");
-            for (int step = 0; step < 4; step++) resumed.step(restored);
-
-            assertArrayEquals(straight.values(), resumed.values(), 0.0, config.name() + " after resuming");
-            assertEquals(optimizer.state(), restored.state(), config.name() + " state after resuming");
+        for (DType dtype : List.of(DType.FLOAT64, DType.FLOAT32)) {
+            for (OptimizerConfig<?> config : CONFIGS) checkResume(config, dtype);
         }
+    }
+
+    private static void checkResume(OptimizerConfig<?> config, DType dtype) {
+        var straight = new Quadratic(Quadratic.START, dtype);
+        var optimizer = config.create();
+        for (int step = 0; step < 7; step++) straight.step(optimizer);
+
+        var first = new Quadratic(Quadratic.START, dtype);
+        var saved = config.create();
+        for (int step = 0; step < 3; step++) first.step(saved);
+        OptimizerState state = saved.state();
+
+        var resumed = new Quadratic(first.values(), dtype);
+        var restored = saved.config().create();
+        restored.loadState(state, List.of(resumed.w));
+        assertEquals(3, restored.iterations());
+        assertEquals(saved.learningRate(), restored.learningRate(), 0.0, config.name() + " learning rate");
+        for (int step = 0; step < 4; step++) resumed.step(restored);
+
+        assertArrayEquals(straight.values(), resumed.values(), 0.0, config.name() + " " + dtype + " after resuming");
+        assertEquals(optimizer.state(), restored.state(), config.name() + " " + dtype + " state after resuming");
     }
 
     @Test
@@ -66,6 +70,19 @@ class OptimizerStateTest {
         assertEquals(DType.FLOAT64, kernelSlots.get("momentum").dtype());
         assertArrayEquals(new double[] {0.1, 0.1, 0.1, 0.2, 0.2, 0.2}, kernelSlots.get("momentum").values(), 1e-15);
         assertArrayEquals(new double[] {0.001 * 9}, state.slots().get(1).get("velocity").values(), 1e-15);
+    }
+
+    @Test
+    void aScalarParameterRoundTrips() {
+        var w = Tensor.scalar(2.0, DType.FLOAT64).requiringGrad();
+        var sgd = new SGD(SGD.Config.defaults().withMomentum(0.5));
+        Quadratic.setGradient(w, new double[] {1});
+        sgd.apply(List.of(w));
+        OptimizerState state = sgd.state();
+        assertEquals(Shape.of(), state.slots().get(0).get("momentum").shape());
+        var restored = new SGD(sgd.config());
+        restored.loadState(state, List.of(w));
+        assertEquals(state, restored.state());
     }
 
     @Test
@@ -96,7 +113,8 @@ class OptimizerStateTest {
         assertMessage(() -> other.loadState(state, List.of(w, second)), "holds slots for 1 parameters, but 2 parameters were given");
 
         var wrongShape = Tensor.of(new double[] {1, 2, 3, 4}, 2, 2).requiringGrad();
-        assertMessage(() -> other.loadState(state, List.of(wrongShape)), "Parameter 0 has shape [2, 2], but its saved slot 'momentum' has shape [4]");
+        assertMessage(() -> other.loadState(state, List.of(wrongShape)),
+                "Parameter 0 has shape [2, 2], but its saved slot 'momentum' has shape [4]");
 
         var amsgrad = new Adam(Adam.Config.defaults().withAmsgrad(true));
         assertMessage(() -> amsgrad.loadState(state, List.of(w)),

@@ -16,7 +16,8 @@ class OptimizersTest {
         assertEquals(new SGD.Config(LearningRateSchedule.constant(0.01), 0.0, false, OptimizerOptions.NONE), sgd.config());
 
         var adam = assertInstanceOf(Adam.class, Optimizers.byName("adam"));
-        assertEquals(new Adam.Config(LearningRateSchedule.constant(0.001), 0.9, 0.999, 1e-7, false, OptimizerOptions.NONE), adam.config());
+        assertEquals(new Adam.Config(LearningRateSchedule.constant(0.001), 0.9, 0.999, 1e-7, false, OptimizerOptions.NONE),
+                adam.config());
 
         var adamW = assertInstanceOf(AdamW.class, Optimizers.byName("adamw"));
         assertEquals(new AdamW.Config(LearningRateSchedule.constant(0.001), 0.9, 0.999, 1e-7, false,
@@ -58,7 +59,8 @@ class OptimizersTest {
         assertMessage(() -> Adagrad.Config.defaults().withInitialAccumulatorValue(-0.1), "initialAccumulatorValue=-0.1");
         assertMessage(() -> SGD.Config.defaults().withMomentum(1.5), "momentum must be in [0, 1]. Received: momentum=1.5");
         assertMessage(() -> Adam.Config.defaults().withClipnorm(1.0).withGlobalClipnorm(2.0),
-                "Only one of clipnorm, clipvalue and globalClipnorm can be set. Received: clipnorm=1.0, clipvalue=0.0, globalClipnorm=2.0");
+                "Only one of clipnorm, clipvalue and globalClipnorm can be set. "
+                        + "Received: clipnorm=1.0, clipvalue=0.0, globalClipnorm=2.0");
         assertMessage(() -> new OptimizerOptions(0, 0, 0.5, 1.0), "clipvalue=0.5, globalClipnorm=1.0");
         assertMessage(() -> OptimizerOptions.NONE.withClipnorm(-1), "clipnorm=-1.0");
         assertMessage(() -> OptimizerOptions.NONE.withWeightDecay(-0.01), "weightDecay=-0.01");
