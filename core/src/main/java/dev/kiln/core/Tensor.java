@@ -578,6 +578,10 @@ public final class Tensor {
             throw new IllegalArgumentException("matmul: cannot multiply shapes " + shape() + " and " + other.shape()
                     + ". Expected [..., M, K] and [K, N] or [..., K, N] with the same leading axes.");
         }
+        if (value.dataType() != other.value.dataType()) {
+            throw new IllegalArgumentException("matmul: dtypes differ: " + dtype().kerasName() + " and " + other.dtype().kerasName()
+                    + ". Cast one with cast().");
+        }
         if (b.length == 2) return matmulFlat(other);
         for (int i = 0; i < a.length - 2; i++) {
             if (a[i] != b[i]) throw new IllegalArgumentException("matmul: batch axes differ between " + shape() + " and " + other.shape());

@@ -87,6 +87,14 @@ class AutogradTest {
     }
 
     @Test
+    void mixedDtypesAreRejectedWithBothNamed() {
+        var f32 = Tensor.ones(Shape.of(2), DType.FLOAT32);
+        var f64 = Tensor.ones(Shape.of(2), DType.FLOAT64);
+        var e = assertThrows(IllegalArgumentException.class, () -> f64.mul(f32));
+        assertTrue(e.getMessage().contains("float64") && e.getMessage().contains("float32"), e.getMessage());
+    }
+
+    @Test
     void float32IsTheDefaultAndFloat64IsKept() {
         assertEquals(DType.FLOAT32, Tensor.of(new float[] {1}, 1).dtype());
         assertEquals(DType.FLOAT64, Tensor.of(new double[] {1}, 1).sigmoid().dtype());

@@ -146,18 +146,6 @@ class OptimizerTest {
         assertTrue(error.getMessage().contains("learningRate=-0.001"), error.getMessage());
     }
 
-    /** A float32 parameter used with a float64 constant receives a float64 gradient; the update casts it, as Keras. */
-    @Test
-    void aGradientOfAnotherDtypeIsCastToTheParameters() {
-        var w = Tensor.of(new float[] {1, 2}, 2).requiringGrad();
-        Tensor.of(new double[] {3, 4}, 2).mul(w).sum().backward();
-        assertEquals(DType.FLOAT64, w.grad().dtype(), "precondition: this product's gradient comes back in float64");
-        var sgd = new SGD(0.5);
-        sgd.apply(List.of(w));
-        assertEquals(DType.FLOAT32, w.dtype());
-        assertArrayEquals(new double[] {-0.5, 0}, w.toDoubleArray(), 1e-6);
-    }
-
     /** Slots are long-lived: an update inside a step's memory scope must not hand them to the scope. */
     @Test
     void slotsSurviveTheStepsMemoryScope() {
