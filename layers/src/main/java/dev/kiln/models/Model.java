@@ -19,6 +19,7 @@ import dev.kiln.metrics.Metric;
 import dev.kiln.metrics.Metrics;
 import dev.kiln.optim.Optimizer;
 import dev.kiln.optim.Optimizers;
+import dev.kiln.data.Batch;
 import dev.kiln.data.Dataset;
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -309,7 +310,7 @@ public class Model extends Layer {
     public Map<String, Double> trainOnBatch(Tensor x, Tensor y) {
         compiledOrThrow("trainOnBatch").reset();
         try (var scope = MemoryScope.open()) {
-            return trainStep(new Dataset.Batch(0, List.of(x), y, null)).asMap();
+            return trainStep(new Batch(0, List.of(x), y, null)).asMap();
         }
     }
 
@@ -317,7 +318,7 @@ public class Model extends Layer {
     public Map<String, Double> testOnBatch(Tensor x, Tensor y) {
         compiledOrThrow("testOnBatch").reset();
         try (var ignored = Tensor.noGrad(); var scope = MemoryScope.open()) {
-            return testStep(new Dataset.Batch(0, List.of(x), y, null)).asMap();
+            return testStep(new Batch(0, List.of(x), y, null)).asMap();
         }
     }
 
@@ -332,7 +333,7 @@ public class Model extends Layer {
      * One optimization step, as Keras's {@code train_step}: forward, loss, gradients, optimizer, constraints,
      * metrics. Override it for custom training; {@code fit} runs it inside the step's memory scope.
      */
-    protected Logs trainStep(Dataset.Batch batch) {
+    protected Logs trainStep(Batch batch) {
         List<Tensor> predictions = apply(batch.inputs(), true);
         List<Double> perOutput = compiled.needsPerOutputLosses() ? new ArrayList<>() : null;
         List<Tensor> labels = List.of(batch.labels());
@@ -345,7 +346,7 @@ public class Model extends Layer {
     }
 
     /** One evaluation step: forward in inference mode, loss and metrics. */
-    protected Logs testStep(Dataset.Batch batch) {
+    protected Logs testStep(Batch batch) {
         List<Tensor> predictions = apply(batch.inputs(), false);
         List<Double> perOutput = compiled.needsPerOutputLosses() ? new ArrayList<>() : null;
         List<Tensor> labels = List.of(batch.labels());
@@ -354,7 +355,7 @@ public class Model extends Layer {
     }
 
     /** One prediction step: the outputs for one batch in inference mode. */
-    protected List<Tensor> predictStep(Dataset.Batch batch) { return apply(batch.inputs(), false); }
+    protected List<Tensor> predictStep(Batch batch) { return apply(batch.inputs(), false); }
 
     // ---- summary ----
 

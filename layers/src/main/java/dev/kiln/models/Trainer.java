@@ -10,6 +10,7 @@ import dev.kiln.core.DType;
 import dev.kiln.core.Kiln;
 import dev.kiln.core.MemoryScope;
 import dev.kiln.core.Tensor;
+import dev.kiln.data.Batch;
 import dev.kiln.data.Dataset;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,7 +56,7 @@ final class Trainer {
             callbacks.onEpochBegin(epoch, new Logs());
             long seed = epochSeeds.nextLong();
             int step = 0;
-            for (Dataset.Batch batch : train.batches(options.batchSize(), options.shuffle(), seed)) {
+            for (Batch batch : train.batches(options.batchSize(), options.shuffle(), seed)) {
                 if (step >= steps || model.stopTraining()) break;
                 callbacks.onTrainBatchBegin(step, new Logs());
                 Logs logs;
@@ -82,7 +83,7 @@ final class Trainer {
         callbacks.onTestBegin(new Logs());
         int step = 0;
         try (var ignored = Tensor.noGrad()) {
-            for (Dataset.Batch batch : data.batches(batchSize, false, 0)) {
+            for (Batch batch : data.batches(batchSize, false, 0)) {
                 callbacks.onTestBatchBegin(step, new Logs());
                 Logs logs;
                 try (var scope = MemoryScope.open()) {
@@ -103,7 +104,7 @@ final class Trainer {
         callbacks.onPredictBegin(new Logs());
         try (var ignored = Tensor.noGrad(); var all = MemoryScope.open()) {
             int step = 0;
-            for (Dataset.Batch batch : data.batches(batchSize, false, 0)) {
+            for (Batch batch : data.batches(batchSize, false, 0)) {
                 callbacks.onPredictBatchBegin(step, new Logs());
                 try (var scope = MemoryScope.open()) {
                     adopt(batch);
@@ -123,7 +124,7 @@ final class Trainer {
     }
 
     /** The batch's arrays were made on the prefetch thread; the step's scope frees them with the rest. */
-    private static void adopt(Dataset.Batch batch) {
+    private static void adopt(Batch batch) {
         batch.inputs().forEach(MemoryScope::adopt);
         MemoryScope.adopt(batch.labels(), batch.sampleWeights());
     }
@@ -135,7 +136,7 @@ final class Trainer {
     }
 
     /** Multiplies each sample's weight by its class's weight (class from the label: index, one-hot or 0/1). */
-    private static Dataset.Batch withClassWeights(Dataset.Batch batch, FitOptions options) {
+    private static Batch withClassWeights(Batch batch, FitOptions options) {
         if (options.classWeight() == null) return batch;
         Tensor labels = batch.labels();
         long n = labels.size(0);
@@ -161,6 +162,6 @@ final class Trainer {
         Tensor sampleWeights = Tensor.of(weights, n);
         if (labels.dtype() != DType.FLOAT64) sampleWeights = Tensor.of(toFloats(weights), n);
         MemoryScope.adopt(sampleWeights);
-        return new Dataset.Batch(batch.index(), batch.inputs(), batch.labels(), sampleWeights);
+        return new Batch(batch.index(), batch.inputs(), batch.labels(), sampleWeights);
     }
 }
