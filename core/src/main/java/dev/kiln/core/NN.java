@@ -38,7 +38,7 @@ public final class NN {
             throw new IllegalArgumentException("Embedding lookup: indices must be in [0, " + vocabulary + "). Received values in ["
                     + min + ", " + max + "]");
         }
-        INDArray flatIdx = idx.reshape('c', idx.length());
+        INDArray flatIdx = idx.reshape('c', new long[] {idx.length()});
         long width = table.array().size(1);
         long[] outShape = Arrays.copyOf(idx.shape(), idx.rank() + 1);
         outShape[idx.rank()] = width;
