@@ -13,7 +13,6 @@ import dev.kiln.core.Shape;
 import dev.kiln.core.Tensor;
 import dev.kiln.layers.Add;
 import dev.kiln.layers.Dense;
-import dev.kiln.layers.InputLayer;
 import dev.kiln.layers.Layer;
 import dev.kiln.layers.LayerTesting;
 import java.util.List;
@@ -110,6 +109,34 @@ class ModelTest extends LayerTesting {
         var x = Input.of(2);
         var y = new Dense(1).named("same").apply(new Dense(2).named("same").apply(x));
         assertMessageContains(assertThrows(IllegalArgumentException.class, () -> new Model(x, y)), "unique", "'same'");
+    }
+
+    @Test
+    void configsRebuildTheSameGraph() {
+        var in = Input.of(3);
+        var model = new Model(in, new Dense(2).apply(in));
+        var again = new Model((Model.Config) model.config());
+        assertEquals(model.config(), again.config());
+        assertEquals(model.layers(), again.layers());
+        var sequential = new Sequential(Input.of(DType.INT32, 5), new dev.kiln.layers.Embedding(4, 2), new Dense(1));
+        var rebuilt = new Sequential(sequential.config());
+        assertEquals(sequential.config().layers(), rebuilt.config().layers());
+        assertEquals(sequential.config().input(), rebuilt.config().input());
+        assertEquals(new dev.kiln.layers.InputLayer.Config(Shape.of(Shape.UNKNOWN, 5), DType.INT32), rebuilt.config().input());
+        assertEquals(List.of("embedding/embeddings", "dense_1/kernel", "dense_1/bias"),
+                rebuilt.namedWeights().stream().map(dev.kiln.layers.Weight::path).toList());
+    }
+
+    @Test
+    void lazilyBuiltSequentialKeepsPlainWeightPaths() {
+        var model = new Sequential(new Dense(2), new Dense(1));
+        model.predict(GradientCheck.random(1, 3));
+        assertEquals(List.of("dense/kernel", "dense/bias", "dense_1/kernel", "dense_1/bias"),
+                model.namedWeights().stream().map(dev.kiln.layers.Weight::path).toList());
+        assertEquals("sequential", model.name());
+        assertEquals("Sequential", model.kerasClassName());
+        var identity = Input.of(1);
+        assertEquals("Functional", new Model(identity, identity).kerasClassName());
     }
 
     private static Tensor[] allOf(List<Tensor> inputs, List<Tensor> weights) {
