@@ -139,6 +139,32 @@ class ModelTest extends LayerTesting {
         assertEquals("Functional", new Model(identity, identity).kerasClassName());
     }
 
+    @Test
+    void gradientDescentOnASharedLayerUpdatesItOncePerStepAndLearns() {
+        var left = Input.of(2);
+        var right = Input.of(2);
+        var shared = new Dense(3, dev.kiln.layers.Activation.TANH);
+        var out = new Dense(1).apply(new dev.kiln.layers.Concatenate().apply(shared.apply(left), shared.apply(right)));
+        var model = new Model(List.of(left, right), out);
+        assertEquals(4, model.trainableWeights().size(), "each weight once, so an optimizer steps it once");
+        var a = GradientCheck.random(8, 2).detach();
+        var b = GradientCheck.random(8, 2).detach();
+        Tensor target = a.sum(true, 1).sub(b.sum(true, 1));          // y = Σa − Σb: needs the shared layer on both sides
+        double first = 0;
+        double last = 0;
+        for (int step = 0; step < 200; step++) {
+            for (Tensor w : model.trainableWeights()) w.zeroGrad();
+            Tensor loss = model.apply(List.of(a, b), true).get(0).sub(target).square().mean();
+            loss.backward();
+            try (var ignored = Tensor.noGrad()) {
+                for (Tensor w : model.trainableWeights()) w.assign(w.sub(w.grad().mul(0.2)));
+            }
+            if (step == 0) first = loss.item();
+            last = loss.item();
+        }
+        assertTrue(last < first / 10, "loss " + first + " → " + last);
+    }
+
     private static Tensor[] allOf(List<Tensor> inputs, List<Tensor> weights) {
         var all = new java.util.ArrayList<>(inputs);
         all.addAll(weights);

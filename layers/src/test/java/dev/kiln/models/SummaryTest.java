@@ -72,6 +72,23 @@ class SummaryTest {
     }
 
     @Test
+    void functionalImdbCnnListsItsInputLayer() {
+        var tokens = Input.of(100);
+        var x = new Embedding(10_000, 16).apply(tokens);
+        x = new Conv1D(32, 5, RELU).apply(x);
+        x = new MaxPooling1D(2).apply(x);
+        x = new GlobalMaxPooling1D().apply(x);
+        x = new Dense(16, RELU).apply(x);
+        var model = new Model(tokens, new Dense(1, SIGMOID).apply(x));
+        assertEquals(163_137, model.countParams());
+        String table = print(model);
+        assertTrue(table.startsWith("Model: \"functional\"\n"), table);
+        assertTrue(table.contains("\n input_layer (InputLayer)                     (None, 100)              0\n"), table);
+        assertTrue(table.contains("\n global_max_pooling1d (GlobalMaxPooling1D)    (None, 32)               0\n"), table);
+        assertTrue(!table.contains("Connected to"), "a chain needs no connections column");
+    }
+
+    @Test
     void lazySequentialIsUnbuiltUntilItsFirstCall() {
         var model = imdbCnn(false);
         String before = print(model);
@@ -123,6 +140,7 @@ class SummaryTest {
         logger.addAppender(appender);
         var level = logger.getLevel();
         logger.setLevel(ch.qos.logback.classic.Level.INFO);
+        logger.setAdditive(false);   // keep the table out of the test log
         try {
             var model = imdbCnn(true);
             model.summary();
@@ -132,6 +150,7 @@ class SummaryTest {
         } finally {
             logger.detachAppender(appender);
             logger.setLevel(level);
+            logger.setAdditive(true);
         }
     }
 }
