@@ -115,6 +115,22 @@ public final class Tensor {
     /** The same value, cut off from the graph: no gradient flows back through the result. */
     public Tensor detach() { return fromArray(value); }
 
+    /**
+     * Overwrites this leaf's values in place with {@code source}'s, cast to this tensor's dtype: how weight
+     * constraints, batch-normalization moving statistics and loaded weights change a parameter that optimizers and
+     * layers already hold. Records nothing for backward. Returns this tensor.
+     */
+    public Tensor assign(Tensor source) {
+        if (!isLeaf()) {
+            throw new IllegalStateException("assign() writes into leaves (weights and state). This tensor was computed by '" + op + "'");
+        }
+        if (!shape().equals(source.shape())) {
+            throw new IllegalArgumentException("assign: shapes differ. Target " + shape() + ", source " + source.shape());
+        }
+        value.assign(source.value.dataType() == value.dataType() ? source.value : source.value.castTo(value.dataType()));
+        return this;
+    }
+
     // ---- accessors ----
 
     public Shape shape() { return Shape.of(value.shape()); }

@@ -1,0 +1,50 @@
+package dev.kiln.core;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+class AssignAndSeededDropoutTest {
+
+    @Test
+    void assignOverwritesALeafInPlaceAndCasts() {
+        var weight = Tensor.parameter(Shape.of(2, 2), Initializer.zeros(), DType.FLOAT32);
+        var before = weight.array();
+        weight.assign(Tensor.of(new double[] {1, 2, 3, 4}, 2, 2));
+        assertTrue(before == weight.array(), "assign must keep the same array, which optimizers hold");
+        assertEquals(DType.FLOAT32, weight.dtype());
+        assertArrayEquals(new float[] {1, 2, 3, 4}, weight.toFloatArray());
+        assertTrue(weight.requiresGrad());
+    }
+
+    @Test
+    void assignRejectsOtherShapesAndComputedTensors() {
+        var weight = Tensor.parameter(Shape.of(2, 2), Initializer.zeros(), DType.FLOAT64);
+        var e = assertThrows(IllegalArgumentException.class, () -> weight.assign(Tensor.zeros(Shape.of(4), DType.FLOAT64)));
+        assertTrue(e.getMessage().contains("[2, 2]") && e.getMessage().contains("[4]"), e.getMessage());
+        var computed = weight.mul(2.0);
+        var f = assertThrows(IllegalStateException.class, () -> computed.assign(weight));
+        assertTrue(f.getMessage().contains("mul"), f.getMessage());
+    }
+
+    @Test
+    void seededDropoutRepeatsItsMaskAndDiffersAcrossSeeds() {
+        var x = Tensor.ones(Shape.of(4, 50), DType.FLOAT64);
+        double[] a = NN.dropout(x, 0.5, null, 7L).toDoubleArray();
+        double[] b = NN.dropout(x, 0.5, null, 7L).toDoubleArray();
+        double[] c = NN.dropout(x, 0.5, null, 8L).toDoubleArray();
+        assertArrayEquals(a, b);
+        assertFalse(java.util.Arrays.equals(a, c));
+        for (double v : a) assertTrue(v == 0 || v == 2, "kept values are scaled by 1/(1 - rate): " + v);
+    }
+
+    @Test
+    void seededDropoutGradientIsTheMask() {
+        var x = GradientCheck.random(3, 4);
+        GradientCheck.check(in -> NN.dropout(in.get(0), 0.3, null, 11L), x);
+    }
+}
