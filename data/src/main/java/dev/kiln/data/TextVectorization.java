@@ -140,7 +140,10 @@ public final class TextVectorization {
     }
 
     private static final Pattern HTML_LINE_BREAK = Pattern.compile("<br\\s*/?>", Pattern.CASE_INSENSITIVE);
-    private static final String PUNCTUATION = "!\"#$%&()*+,-./:;<=>?@[\\]^_`{|}~'";
+    private static final boolean[] PUNCTUATION = new boolean[128];
+    static {
+        for (char c : "!\"#$%&()*+,-./:;<=>?@[\\]^_`{|}~'".toCharArray()) PUNCTUATION[c] = true;
+    }
 
     private final Config config;
     private List<String> vocabulary;        // with the special tokens in front; null until adapted or set
@@ -172,7 +175,7 @@ public final class TextVectorization {
         var out = new StringBuilder(text.length());
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
-            if (strip && PUNCTUATION.indexOf(c) >= 0) continue;
+            if (strip && c < PUNCTUATION.length && PUNCTUATION[c]) continue;
             out.append(lower && c >= 'A' && c <= 'Z' ? (char) (c + ('a' - 'A')) : c);
         }
         return out.toString();

@@ -213,6 +213,17 @@ class DatasetTest {
         assertEquals(List.of(0f, 2f), firstColumnOf(data.take(2)));
     }
 
+    @Test
+    void mapMayReturnAViewOfTheBatchItFrees() {
+        var data = numbered(5).map(b -> b.withLabels(b.labels().reshape(-1)));   // a view of the [B, 1] labels it replaces
+        List<Float> labels = new ArrayList<>();
+        for (Batch b : data.batches(2)) {
+            assertEquals(1, b.labels().rank());
+            for (float y : b.labels().toFloatArray()) labels.add(y);
+        }
+        assertEquals(List.of(1000f, 1001f, 1002f, 1003f, 1004f), labels);
+    }
+
     private static List<Float> firstColumnOf(Dataset data) {
         List<Float> out = new ArrayList<>();
         for (Batch b : data.batches(10)) {
