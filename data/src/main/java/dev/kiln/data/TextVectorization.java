@@ -453,7 +453,7 @@ public final class TextVectorization {
                 else out[row + id] += 1;
             }
             if (config.outputMode() == OutputMode.TF_IDF) {
-                for (int j = 0; j < idf.length; j++) out[row + j] = (float) (out[row + j] * idf[j]);
+                for (int id : Arrays.stream(encoded.get(i)).distinct().toArray()) out[row + id] = (float) (out[row + id] * idf[id]);
             }
         }
         return Tensor.of(out, texts.size(), depth);
