@@ -11,6 +11,7 @@ import dev.kiln.core.Kiln;
 import dev.kiln.core.MemoryScope;
 import dev.kiln.core.Tensor;
 import dev.kiln.data.Batch;
+import dev.kiln.data.BatchIterator;
 import dev.kiln.data.Dataset;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,17 +56,17 @@ final class Trainer {
             compiled.reset();
             callbacks.onEpochBegin(epoch, new Logs());
             long seed = epochSeeds.nextLong();
-            int step = 0;
-            for (Batch batch : train.batches(options.batchSize(), options.shuffle(), seed)) {
-                if (step >= steps || model.stopTraining()) break;
-                callbacks.onTrainBatchBegin(step, new Logs());
-                Logs logs;
-                try (var scope = MemoryScope.open()) {
-                    adopt(batch);
-                    logs = model.trainStep(withClassWeights(batch, options));
+            try (BatchIterator batches = train.batches(options.batchSize(), options.shuffle(), seed).iterator()) {
+                for (int step = 0; step < steps && batches.hasNext() && !model.stopTraining(); step++) {
+                    Batch batch = batches.next();
+                    callbacks.onTrainBatchBegin(step, new Logs());
+                    Logs logs;
+                    try (var scope = MemoryScope.open()) {
+                        adopt(batch);
+                        logs = model.trainStep(withClassWeights(batch, options));
+                    }
+                    callbacks.onTrainBatchEnd(step, logs);
                 }
-                callbacks.onTrainBatchEnd(step, logs);
-                step++;
             }
             epochLogs = compiled.results();
             if (validation != null && (epoch + 1) % options.validationFreq() == 0) {
@@ -124,10 +125,7 @@ final class Trainer {
     }
 
     /** The batch's arrays were made on the prefetch thread; the step's scope frees them with the rest. */
-    private static void adopt(Batch batch) {
-        batch.inputs().forEach(MemoryScope::adopt);
-        MemoryScope.adopt(batch.labels(), batch.sampleWeights());
-    }
+    private static void adopt(Batch batch) { MemoryScope.adopt(batch.tensors()); }
 
     private static float[] toFloats(double[] values) {
         float[] floats = new float[values.length];
