@@ -46,21 +46,14 @@ public abstract class Loss {
     }
 
     private Tensor reduce(Tensor weighted, Tensor weights) {
+        if (reduction() == Reduction.NONE) return weighted;
+        Tensor sum = weighted.sum();
+        if (reduction() == Reduction.SUM) return sum;
         long count = weighted.shape().size();
-        switch (reduction()) {
-            case NONE:
-                return weighted;
-            case SUM:
-                return weighted.sum();
-            case MEAN_WITH_SAMPLE_WEIGHT:
-                if (weights != null) {
-                    double total = weights.sum().item() * (count / weights.shape().size());   // Σ w over every loss
-                    return total == 0 ? weighted.sum().mul(0.0) : weighted.sum().div(total);
-                }
-                return count == 0 ? weighted.sum().mul(0.0) : weighted.sum().div(count);
-            default:
-                return count == 0 ? weighted.sum().mul(0.0) : weighted.sum().div(count);
-        }
+        double divisor = reduction() == Reduction.MEAN_WITH_SAMPLE_WEIGHT && weights != null
+                ? weights.sum().item() * (count / weights.shape().size())       // Σ w over every loss
+                : count;
+        return divisor == 0 ? sum.mul(0.0) : sum.div(divisor);                  // Keras's divide_no_nan
     }
 
     /** A scalar, [B] or [B, 1] weight becomes a per-sample factor of the losses' rank; the losses' own shape stays. */
@@ -142,5 +135,5 @@ public abstract class Loss {
     protected String displayName() { return getClass().getSimpleName(); }
 
     @Override
-    public String toString() { return displayName() + config(); }
+    public String toString() { return displayName() + config().toString().replaceFirst("^Config", ""); }
 }
