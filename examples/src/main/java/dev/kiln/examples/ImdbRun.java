@@ -23,7 +23,7 @@ import java.util.Set;
  * What the IMDB programs share: their options, loading the reviews, training with timing, and the report — test
  * loss and accuracy, precision, recall, F1 and the confusion matrix, and the {@code --metrics-out} JSON.
  */
-record ImdbRun(int epochs, int batchSize, int maxLen, int numWords, Path dataDir, long seed, Path save, Path metricsOut) {
+record ImdbRun(int epochs, int batchSize, int maxLen, int numWords, Path dataDir, long seed, Path metricsOut) {
 
     static final String COMMON_USAGE = """
               --epochs N        epochs to train at most (early stopping may end sooner)
@@ -33,16 +33,15 @@ record ImdbRun(int epochs, int batchSize, int maxLen, int numWords, Path dataDir
               --data DIR        where the IMDB data is (an aclImdb folder, aclImdb_v1.tar.gz, or the TSV copy);
                                 default: ../shared/data/imdb, then ~/.kiln/datasets, then a download
               --seed N          seed for initialization, dropout and shuffling (42)
-              --save FILE       save the trained model (.kiln)
               --metrics-out F   write test_accuracy, test_loss, epochs_run, train_seconds and
                                 train_samples_per_second as one JSON object""";
 
-    private static final Set<String> OPTIONS = Set.of("epochs", "batch-size", "max-len", "num-words", "data", "seed", "save", "metrics-out");
+    private static final Set<String> OPTIONS = Set.of("epochs", "batch-size", "max-len", "num-words", "data", "seed", "metrics-out");
 
     static ImdbRun from(Options options, int epochs, int batchSize, int maxLen, int numWords) {
         options.requireOnly(OPTIONS);
         return new ImdbRun(options.integer("epochs", epochs), options.integer("batch-size", batchSize), options.integer("max-len", maxLen),
-                options.integer("num-words", numWords), options.path("data"), options.longValue("seed", 42), options.path("save"),
+                options.integer("num-words", numWords), options.path("data"), options.longValue("seed", 42),
                 options.path("metrics-out"));
     }
 
@@ -70,13 +69,9 @@ record ImdbRun(int epochs, int batchSize, int maxLen, int numWords, Path dataDir
         int[] actual = data.test().labels().toIntArray();
         System.out.printf(Locale.ROOT, "%nTrained %d epochs in %.1f s (%,.0f samples/s). Test loss %.4f, test accuracy %.4f%n",
                 epochsRun, trainSeconds, samplesPerSecond, test.get("loss"), test.get("accuracy"));
-        System.out.println(ConfusionMatrix.of(actual, predicted, 2));
-        System.out.println(ClassificationReport.of(actual, predicted, 2, java.util.List.of("negative", "positive")));
-
-        if (save != null) {
-            model.save(save);
-            System.out.println("Saved the model to " + save);
-        }
+        var confusion = ConfusionMatrix.of(actual, predicted, 2).withClassNames("negative", "positive");
+        System.out.println(confusion);
+        System.out.println(ClassificationReport.of(confusion));
         if (metricsOut != null) {
             var metrics = new LinkedHashMap<String, Object>();
             metrics.put("test_accuracy", test.get("accuracy"));

@@ -220,9 +220,13 @@ public class Model extends Layer {
 
     // ---- training: Keras's compile / fit / evaluate / predict ----
 
-    /** Sets the optimizer, the loss and the metrics to train with (one loss for every output). */
+    /** Sets the optimizer and the loss to train with (one loss for every output). */
+    public void compile(Optimizer optimizer, Loss loss) { compile(optimizer, loss, new String[0]); }
+
+    /** Sets the optimizer, the loss and the metrics to train with ({@code Metrics.accuracy()} is chosen from the loss). */
     public void compile(Optimizer optimizer, Loss loss, Metric... metrics) {
-        compile(optimizer, java.util.Collections.nCopies(outputs().size(), loss), null, List.of(metrics));
+        compile(optimizer, java.util.Collections.nCopies(outputCount(), loss), null,
+                java.util.Arrays.stream(metrics).map(m -> Metrics.resolve(m, loss)).toList());
     }
 
     /** {@link #compile(Optimizer, Loss, Metric...)} by Keras names: {@code compile("adam", "binary_crossentropy", "accuracy")}. */
@@ -233,8 +237,8 @@ public class Model extends Layer {
     /** {@link #compile(Optimizer, Loss, Metric...)} with metrics by Keras name ("accuracy" is chosen from the loss). */
     public void compile(Optimizer optimizer, Loss loss, String... metrics) {
         var perOutput = new ArrayList<List<Metric>>();
-        for (int i = 0; i < outputs().size(); i++) perOutput.add(java.util.Arrays.stream(metrics).map(m -> Metrics.resolve(m, loss)).toList());
-        compiled = new Compiled(optimizer, java.util.Collections.nCopies(outputs().size(), loss), java.util.Collections.nCopies(outputs().size(), 1.0),
+        for (int i = 0; i < outputCount(); i++) perOutput.add(java.util.Arrays.stream(metrics).map(m -> Metrics.resolve(m, loss)).toList());
+        compiled = new Compiled(optimizer, java.util.Collections.nCopies(outputCount(), loss), java.util.Collections.nCopies(outputCount(), 1.0),
                 perOutput, outputNames());
     }
 
@@ -243,7 +247,7 @@ public class Model extends Layer {
      * metrics applied to every output (each output gets its own instances, so pass names or one output's worth).
      */
     public void compile(Optimizer optimizer, List<Loss> losses, List<Double> lossWeights, List<Metric> metrics) {
-        int n = outputs().size();
+        int n = outputCount();
         if (losses.size() != n) throw new IllegalArgumentException("compile needs one loss per output: " + n + ". Received " + losses.size());
         if (lossWeights != null && lossWeights.size() != n) {
             throw new IllegalArgumentException("compile needs one loss weight per output: " + n + ". Received " + lossWeights.size());
@@ -256,7 +260,12 @@ public class Model extends Layer {
                 List.of(metrics), outputNames());
     }
 
-    private List<String> outputNames() { return outputs().stream().map(o -> o.node().layer().name()).toList(); }
+    private List<String> outputNames() {
+        return outputs().isEmpty() ? List.of(name()) : outputs().stream().map(o -> o.node().layer().name()).toList();
+    }
+
+    /** The number of outputs; a Sequential not built yet has one. */
+    private int outputCount() { return Math.max(1, outputs().size()); }
 
     /** The optimizer given to {@link #compile}. */
     public final Optimizer optimizer() { return compiledOrThrow("optimizer").optimizer; }
@@ -297,8 +306,15 @@ public class Model extends Layer {
     public Tensor predict(Tensor x) { return predict(x, 32); }
 
     public Tensor predict(Tensor x, int batchSize) {
-        if (outputs().size() != 1) throw new IllegalStateException(describe() + " has " + outputs().size() + " outputs; use predict(Dataset, batchSize)");
+        if (outputCount() != 1) throw new IllegalStateException(describe() + " has " + outputCount() + " outputs; use predict(Dataset, batchSize)");
         return Trainer.predict(this, Dataset.of(x, null), batchSize, new CallbackList(List.of())).get(0);
+    }
+
+    /** Every output for every sample of several inputs (in the model's input order), in batches of 32. */
+    public List<Tensor> predict(List<Tensor> xs) {
+        var named = new java.util.LinkedHashMap<String, Tensor>();
+        for (int i = 0; i < xs.size(); i++) named.put("input_" + i, xs.get(i));
+        return predict(Dataset.of(named, null), 32);
     }
 
     /** Every output for every sample of {@code data}. */

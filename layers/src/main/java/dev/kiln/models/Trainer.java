@@ -37,14 +37,13 @@ final class Trainer {
             validation = split.second();
         }
         if (train.size() == 0) throw new IllegalArgumentException("fit needs at least one training sample. Received 0");
-        int batches = (int) ((train.size() + options.batchSize() - 1) / options.batchSize());
-        int steps = options.stepsPerEpoch() > 0 ? Math.min(options.stepsPerEpoch(), batches) : batches;
+        int batchCount = train.batchCount(options.batchSize());
+        int steps = options.stepsPerEpoch() > 0 ? Math.min(options.stepsPerEpoch(), batchCount) : batchCount;
 
         var history = new History();
-        var all = new ArrayList<Callback>();
-        all.add(history);
+        var all = new ArrayList<Callback>(userCallbacks);   // first, so History and the bar see what they add to the logs
         if (options.verbose() > 0) all.add(new ProgressBar());
-        all.addAll(userCallbacks);
+        all.add(history);
         var callbacks = new CallbackList(all);
         callbacks.setModel(model, new TrainingParams(options.epochs(), steps, options.verbose(), options.batchSize(), train.size()));
 

@@ -74,7 +74,8 @@ class CallbacksTest {
 
     @Test
     void terminateOnNaNStopsAndSaysWhere() {
-        var model = compiledModel();
+        var model = new Sequential(Input.of(2), new Dense(1));
+        model.compile(new SGD(0.1), dev.kiln.losses.Losses.meanSquaredError());
         var x = Tensor.of(new float[] {Float.NaN, 1, 2, 3}, 2, 2);
         var y = Tensor.of(new float[] {0, 1}, 2, 1);
         var stop = new TerminateOnNaN();
