@@ -64,7 +64,7 @@ record ImdbRun(int epochs, int batchSize, int maxLen, int numWords, Path dataDir
         double samplesPerSecond = trainSamples * (double) epochsRun / trainSeconds;
 
         Map<String, Double> test = model.evaluate(data.test(), 256);
-        Tensor probabilities = model.predict(data.test().features().get(0), 256);
+        Tensor probabilities = model.predict(data.test(), 256).get(0);
         int[] predicted = classes(probabilities);
         int[] actual = data.test().labels().toIntArray();
         System.out.printf(Locale.ROOT, "%nTrained %d epochs in %.1f s (%,.0f samples/s). Test loss %.4f, test accuracy %.4f%n",
