@@ -8,7 +8,10 @@ import dev.kiln.layers.LayerConfig;
 import dev.kiln.layers.Masks;
 import dev.kiln.layers.Node;
 import dev.kiln.layers.SymbolicTensor;
+import dev.kiln.saving.ModelFile;
+import dev.kiln.saving.Serialization;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -218,6 +221,26 @@ public class Model extends Layer {
             return apply(xs, false);
         }
     }
+
+    // ---- saving (dev.kiln.saving has the file format) ----
+
+    /** Writes the architecture, the weights and metadata to one {@code .kiln} file, atomically. */
+    public void save(Path path) { ModelFile.save(this, path); }
+
+    /** The model saved at {@code path}, predicting exactly as the saved one did. */
+    public static Model load(Path path) { return ModelFile.load(path); }
+
+    /** Writes the weights alone, by path ({@code dense/kernel}), atomically. */
+    public void saveWeights(Path path) { ModelFile.saveWeights(this, path); }
+
+    /** Loads weights saved by {@link #saveWeights} or {@link #save}; any mismatch is an error and changes nothing. */
+    public void loadWeights(Path path) { ModelFile.loadWeights(this, path); }
+
+    /** The architecture as Keras-style JSON, without weights. */
+    public String toJson() { return Serialization.toJson(this); }
+
+    /** A new model, with fresh weights, from the JSON of {@link #toJson()}. */
+    public static Model fromJson(String json) { return Serialization.fromJson(json); }
 
     // ---- summary ----
 
