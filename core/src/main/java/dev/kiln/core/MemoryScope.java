@@ -54,18 +54,26 @@ public final class MemoryScope implements AutoCloseable {
         for (Tensor t : tensors) if (t != null) track(t.array());
     }
 
-    /** Moves a tensor's value from this scope to the enclosing one (or to none), so it survives this scope. */
+    /**
+     * Moves a tensor's value from this scope to the enclosing one (or to none), so it survives this scope. A value
+     * that is a view of an array this scope frees (a reshape or transpose of an op's output) is copied first, since
+     * the view would otherwise read freed memory. Returns the tensor to use from now on.
+     */
     public Tensor keep(Tensor tensor) {
         INDArray array = tensor.array();
-        if (owned.removeIf(a -> a == array)) {
-            MemoryScope parent = null;
-            boolean seenThis = false;
-            for (MemoryScope s : OPEN.get()) {      // innermost first: the parent comes right after this one
-                if (seenThis) { parent = s; break; }
-                seenThis = s == this;
-            }
-            if (parent != null) parent.owned.add(array);
+        if (!owned.removeIf(a -> a == array)) {
+            boolean viewOfOwned = false;
+            for (INDArray a : owned) viewOfOwned |= Tensor.sharesMemory(array, a);
+            if (!viewOfOwned) return tensor;                  // not this scope's to free
+            tensor = Tensor.fromArray(array.dup());
         }
+        MemoryScope parent = null;
+        boolean seenThis = false;
+        for (MemoryScope s : OPEN.get()) {                    // innermost first: the parent comes right after this one
+            if (seenThis) { parent = s; break; }
+            seenThis = s == this;
+        }
+        if (parent != null) parent.owned.add(tensor.array());
         return tensor;
     }
 

@@ -166,13 +166,24 @@ public final class Tensor {
         return value.getDouble(0);
     }
 
-    public float[] toFloatArray() { return value.castTo(DType.FLOAT32.nd4j()).data().asFloat(); }
+    // The readers copy into a fresh row-major array (a view's buffer is not in logical order) and free that copy at
+    // once: metrics read every batch, and an unclosed copy would wait for the garbage collector (ND4J-NOTES, "Memory").
 
-    public double[] toDoubleArray() { return value.dup('c').data().asDouble(); }
+    public float[] toFloatArray() {
+        try (INDArray copy = value.dup('c')) { return copy.data().asFloat(); }
+    }
 
-    public long[] toLongArray() { return value.dup('c').data().asLong(); }
+    public double[] toDoubleArray() {
+        try (INDArray copy = value.dup('c')) { return copy.data().asDouble(); }
+    }
 
-    public int[] toIntArray() { return value.dup('c').data().asInt(); }
+    public long[] toLongArray() {
+        try (INDArray copy = value.dup('c')) { return copy.data().asLong(); }
+    }
+
+    public int[] toIntArray() {
+        try (INDArray copy = value.dup('c')) { return copy.data().asInt(); }
+    }
 
     @Override
     public String toString() { return "Tensor" + shape() + " " + dtype().kerasName() + (requiresGrad ? " (grad)" : "") + "\n" + value; }

@@ -120,4 +120,13 @@ class AutogradTest {
         assertArrayEquals(w1, w2);
         assertArrayEquals(d1, d2);
     }
+
+    @Test
+    void readersReturnTheValuesOfAViewInRowMajorOrder() {
+        var t = Tensor.of(new float[] {1, 2, 3, 4, 5, 6}, 2, 3).transpose();     // [3, 2] view: rows (1, 4), (2, 5), (3, 6)
+        assertArrayEquals(new float[] {1, 4, 2, 5, 3, 6}, t.toFloatArray());
+        assertArrayEquals(new double[] {1, 4, 2, 5, 3, 6}, t.toDoubleArray(), 0);
+        assertArrayEquals(new int[] {1, 4, 2, 5, 3, 6}, t.toIntArray());
+        assertArrayEquals(new long[] {1, 4, 2, 5, 3, 6}, t.toLongArray());
+    }
 }

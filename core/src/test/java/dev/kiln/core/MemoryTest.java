@@ -53,6 +53,16 @@ class MemoryTest {
     }
 
     @Test
+    void keepingAViewOfAScopedArrayCopiesIt() {
+        Tensor kept;
+        try (var scope = MemoryScope.open()) {
+            var product = Tensor.ones(Shape.of(2, 3), DType.FLOAT32).mul(2.0);
+            kept = scope.keep(product.reshape(3, 2));         // a view of an array the scope frees
+        }
+        assertEquals(12.0, kept.sum().item(), 0);
+    }
+
+    @Test
     void closedScopeFreesOpOutputsButNotParametersOrTheirGradients() {
         var w = Tensor.parameter(Shape.of(3, 2), Initializer.ones(), DType.FLOAT32);
         Tensor y;

@@ -142,12 +142,19 @@ public abstract class Layer {
         if (built) return;
         enterScope();
         try {
+            buildOnce(inputShapes);
+        } finally {
+            exitScope();
+        }
+    }
+
+    /** Runs build(); a failed build leaves no half-made weights behind. */
+    private void buildOnce(List<Shape> inputShapes) {
+        try {
             build(inputShapes);
         } catch (RuntimeException e) {
             ownWeights.clear();
             throw e;
-        } finally {
-            exitScope();
         }
         if (!built) markBuilt(inputShapes);
     }
@@ -410,7 +417,7 @@ public abstract class Layer {
         lastCall = state[1];
         enterScope();
         try {
-            if (!built) maybeBuildUnscoped(shapes);
+            if (!built) buildOnce(shapes);
             List<Tensor> outputs = call(inputs, masks, training);
             List<Tensor> outputMasks = computeMasks(inputs, masks);
             for (int i = 0; i < outputs.size(); i++) {
@@ -422,16 +429,6 @@ public abstract class Layer {
             exitScope();
             state[0]--;
         }
-    }
-
-    private void maybeBuildUnscoped(List<Shape> shapes) {
-        try {
-            build(shapes);
-        } catch (RuntimeException e) {
-            ownWeights.clear();
-            throw e;
-        }
-        if (!built) markBuilt(shapes);
     }
 
     private Tensor only(List<Tensor> outputs) {

@@ -64,7 +64,7 @@ final class Summary {
         var sb = new StringBuilder(" ");
         for (int c = 0; c < cells.size(); c++) {
             String text = k < cells.get(c).size() ? cells.get(c).get(k) : "";
-            boolean rightAligned = c == 2 && !text.equals("Param #");
+            boolean rightAligned = c == 2;   // counts line up on their last digit, as Keras prints them
             sb.append(rightAligned ? " ".repeat(widths[c] - text.length()) + text : text + " ".repeat(widths[c] - text.length()));
             sb.append("    ");
         }

@@ -13,7 +13,6 @@ import dev.kiln.core.Shape;
 import dev.kiln.core.Tensor;
 import dev.kiln.layers.Add;
 import dev.kiln.layers.Dense;
-import dev.kiln.layers.InputLayer;
 import dev.kiln.layers.Layer;
 import dev.kiln.layers.LayerTesting;
 import java.util.List;
@@ -110,6 +109,60 @@ class ModelTest extends LayerTesting {
         var x = Input.of(2);
         var y = new Dense(1).named("same").apply(new Dense(2).named("same").apply(x));
         assertMessageContains(assertThrows(IllegalArgumentException.class, () -> new Model(x, y)), "unique", "'same'");
+    }
+
+    @Test
+    void configsRebuildTheSameGraph() {
+        var in = Input.of(3);
+        var model = new Model(in, new Dense(2).apply(in));
+        var again = new Model((Model.Config) model.config());
+        assertEquals(model.config(), again.config());
+        assertEquals(model.layers(), again.layers());
+        var sequential = new Sequential(Input.of(DType.INT32, 5), new dev.kiln.layers.Embedding(4, 2), new Dense(1));
+        var rebuilt = new Sequential(sequential.config());
+        assertEquals(sequential.config().layers(), rebuilt.config().layers());
+        assertEquals(sequential.config().input(), rebuilt.config().input());
+        assertEquals(new dev.kiln.layers.InputLayer.Config(Shape.of(Shape.UNKNOWN, 5), DType.INT32), rebuilt.config().input());
+        assertEquals(List.of("embedding/embeddings", "dense_1/kernel", "dense_1/bias"),
+                rebuilt.namedWeights().stream().map(dev.kiln.layers.Weight::path).toList());
+    }
+
+    @Test
+    void lazilyBuiltSequentialKeepsPlainWeightPaths() {
+        var model = new Sequential(new Dense(2), new Dense(1));
+        model.predict(GradientCheck.random(1, 3));
+        assertEquals(List.of("dense/kernel", "dense/bias", "dense_1/kernel", "dense_1/bias"),
+                model.namedWeights().stream().map(dev.kiln.layers.Weight::path).toList());
+        assertEquals("sequential", model.name());
+        assertEquals("Sequential", model.kerasClassName());
+        var identity = Input.of(1);
+        assertEquals("Functional", new Model(identity, identity).kerasClassName());
+    }
+
+    @Test
+    void gradientDescentOnASharedLayerUpdatesItOncePerStepAndLearns() {
+        var left = Input.of(2);
+        var right = Input.of(2);
+        var shared = new Dense(3, dev.kiln.layers.Activation.TANH);
+        var out = new Dense(1).apply(new dev.kiln.layers.Concatenate().apply(shared.apply(left), shared.apply(right)));
+        var model = new Model(List.of(left, right), out);
+        assertEquals(4, model.trainableWeights().size(), "each weight once, so an optimizer steps it once");
+        var a = GradientCheck.random(8, 2).detach();
+        var b = GradientCheck.random(8, 2).detach();
+        Tensor target = a.sum(true, 1).sub(b.sum(true, 1));          // y = Σa − Σb: needs the shared layer on both sides
+        double first = 0;
+        double last = 0;
+        for (int step = 0; step < 200; step++) {
+            for (Tensor w : model.trainableWeights()) w.zeroGrad();
+            Tensor loss = model.apply(List.of(a, b), true).get(0).sub(target).square().mean();
+            loss.backward();
+            try (var ignored = Tensor.noGrad()) {
+                for (Tensor w : model.trainableWeights()) w.assign(w.sub(w.grad().mul(0.2)));
+            }
+            if (step == 0) first = loss.item();
+            last = loss.item();
+        }
+        assertTrue(last < first / 10, "loss " + first + " → " + last);
     }
 
     private static Tensor[] allOf(List<Tensor> inputs, List<Tensor> weights) {
