@@ -163,6 +163,17 @@ class RoundTripTest extends LayerTesting {
     }
 
     @Test
+    void aFloat64ModelLoadsInFloat64WhateverTheFloatx() {
+        var tokens = Input.of(DType.INT32, 5);
+        var model = new Model(tokens, new Dense(2).apply(new GlobalAveragePooling1D().apply(new Embedding(9, 3).apply(tokens))));
+        Kiln.setFloatx(DType.FLOAT32);
+        Model loaded = roundTrip(model, tokens(2, 5, 9));
+        assertEquals(DType.FLOAT64, loaded.dtype());
+        assertEquals(DType.INT32, loaded.inputs().get(0).dtype());
+        assertEquals(DType.FLOAT32, Kiln.floatx(), "loading leaves floatx as it was");
+    }
+
+    @Test
     void toJsonAndFromJsonGiveTheArchitectureWithFreshWeights() {
         var model = new Sequential(Input.of(3), new Dense(2, RELU), new Dense(1));
         String json = model.toJson();
