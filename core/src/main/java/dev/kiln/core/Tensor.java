@@ -112,6 +112,12 @@ public final class Tensor {
         return new Tensor(value, "leaf", NO_INPUTS, null, true);
     }
 
+    /**
+     * A constant copy of this tensor's value that no memory scope frees: a snapshot to keep across steps, such as
+     * the best weights EarlyStopping restores.
+     */
+    public Tensor copy() { return fromArray(value.dup()); }
+
     /** The same value, cut off from the graph: no gradient flows back through the result. */
     public Tensor detach() { return fromArray(value); }
 

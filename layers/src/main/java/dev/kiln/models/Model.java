@@ -1,5 +1,10 @@
 package dev.kiln.models;
 
+import dev.kiln.callbacks.Callback;
+import dev.kiln.callbacks.CallbackList;
+import dev.kiln.callbacks.History;
+import dev.kiln.callbacks.Logs;
+import dev.kiln.core.MemoryScope;
 import dev.kiln.core.Shape;
 import dev.kiln.core.Tensor;
 import dev.kiln.layers.InputLayer;
@@ -8,6 +13,14 @@ import dev.kiln.layers.LayerConfig;
 import dev.kiln.layers.Masks;
 import dev.kiln.layers.Node;
 import dev.kiln.layers.SymbolicTensor;
+import dev.kiln.losses.Loss;
+import dev.kiln.losses.Losses;
+import dev.kiln.metrics.Metric;
+import dev.kiln.metrics.Metrics;
+import dev.kiln.optim.Optimizer;
+import dev.kiln.optim.Optimizers;
+import dev.kiln.data.Batch;
+import dev.kiln.data.Dataset;
 import dev.kiln.saving.ModelFile;
 import dev.kiln.saving.Serialization;
 import java.io.PrintStream;
@@ -54,6 +67,8 @@ public class Model extends Layer {
     private List<SymbolicTensor> outputs = List.of();
     private List<Node> nodes = List.of();     // every node between the inputs and the outputs, inputs first
     private List<Layer> layers = List.of();   // input layers, then the other layers in node order, each once
+    private Compiled compiled;                // set by compile()
+    private boolean stopTraining;
 
     public Model(SymbolicTensor input, SymbolicTensor output) { this(List.of(input), List.of(output)); }
 
@@ -206,21 +221,160 @@ public class Model extends Layer {
     @Override
     public LayerConfig config() { return new Config(inputs, outputs); }
 
-    // ---- inference ----
+    // ---- training: Keras's compile / fit / evaluate / predict ----
 
-    /** The model's output for {@code x} in inference mode, without recording gradients. */
-    public Tensor predict(Tensor x) {
+    /** Sets the optimizer and the loss to train with (one loss for every output). */
+    public void compile(Optimizer optimizer, Loss loss) { compile(optimizer, loss, new String[0]); }
+
+    /** Sets the optimizer, the loss and the metrics to train with ({@code Metrics.accuracy()} is chosen from the loss). */
+    public void compile(Optimizer optimizer, Loss loss, Metric... metrics) {
+        compile(optimizer, java.util.Collections.nCopies(outputCount(), loss), null,
+                java.util.Arrays.stream(metrics).map(m -> Metrics.resolve(m, loss)).toList());
+    }
+
+    /** {@link #compile(Optimizer, Loss, Metric...)} by Keras names: {@code compile("adam", "binary_crossentropy", "accuracy")}. */
+    public void compile(String optimizer, String loss, String... metrics) {
+        compile(Optimizers.byName(optimizer), Losses.byName(loss), metrics);
+    }
+
+    /** {@link #compile(Optimizer, Loss, Metric...)} with metrics by Keras name ("accuracy" is chosen from the loss). */
+    public void compile(Optimizer optimizer, Loss loss, String... metrics) {
+        var perOutput = new ArrayList<List<Metric>>();
+        for (int i = 0; i < outputCount(); i++) perOutput.add(java.util.Arrays.stream(metrics).map(m -> Metrics.resolve(m, loss)).toList());
+        compiled = new Compiled(optimizer, java.util.Collections.nCopies(outputCount(), loss), java.util.Collections.nCopies(outputCount(), 1.0),
+                perOutput, outputNames());
+    }
+
+    /**
+     * The general form for several outputs: one loss per output, their weights in the total (null: all 1), and
+     * metrics applied to every output (each output gets its own instances, so pass names or one output's worth).
+     */
+    public void compile(Optimizer optimizer, List<Loss> losses, List<Double> lossWeights, List<Metric> metrics) {
+        int n = outputCount();
+        if (losses.size() != n) throw new IllegalArgumentException("compile needs one loss per output: " + n + ". Received " + losses.size());
+        if (lossWeights != null && lossWeights.size() != n) {
+            throw new IllegalArgumentException("compile needs one loss weight per output: " + n + ". Received " + lossWeights.size());
+        }
+        if (n > 1 && !metrics.isEmpty()) {
+            throw new IllegalArgumentException("With several outputs, pass metrics by name (compile(optimizer, loss, \"accuracy\")) "
+                    + "so that each output gets its own");
+        }
+        compiled = new Compiled(optimizer, losses, lossWeights == null ? java.util.Collections.nCopies(n, 1.0) : lossWeights,
+                List.of(metrics), outputNames());
+    }
+
+    private List<String> outputNames() {
+        return outputs().isEmpty() ? List.of(name()) : outputs().stream().map(o -> o.node().layer().name()).toList();
+    }
+
+    /** The number of outputs; a Sequential not built yet has one. */
+    private int outputCount() { return Math.max(1, outputs().size()); }
+
+    /** The optimizer given to {@link #compile}. */
+    public final Optimizer optimizer() { return compiledOrThrow("optimizer").optimizer; }
+
+    final Compiled compiledOrThrow(String method) {
+        if (compiled == null) throw new IllegalStateException("You must call compile() before " + method + "() on " + describe());
+        return compiled;
+    }
+
+    /** True once compiled. */
+    public final boolean isCompiled() { return compiled != null; }
+
+    /** Asks {@code fit} to stop after the current batch (what EarlyStopping and TerminateOnNaN do). */
+    public final void setStopTraining(boolean stop) { stopTraining = stop; }
+
+    public final boolean stopTraining() { return stopTraining; }
+
+    /** Trains on {@code data} for {@code options.epochs()} epochs; returns the per-epoch logs. */
+    public History fit(Dataset data, FitOptions options, Callback... callbacks) {
+        return Trainer.fit(this, data, options, List.of(callbacks));
+    }
+
+    /** {@link #fit(Dataset, FitOptions, Callback...)} on arrays: features [N, ...] and labels [N, ...]. */
+    public History fit(Tensor x, Tensor y, FitOptions options, Callback... callbacks) {
+        return fit(Dataset.of(x, y), options, callbacks);
+    }
+
+    /** The loss and metrics on {@code data}, by name ({@code loss}, {@code accuracy}, ...), in batches of 32. */
+    public Map<String, Double> evaluate(Dataset data) { return evaluate(data, 32); }
+
+    public Map<String, Double> evaluate(Dataset data, int batchSize, Callback... callbacks) {
+        return Trainer.evaluate(this, data, batchSize, new CallbackList(List.of(callbacks))).asMap();
+    }
+
+    public Map<String, Double> evaluate(Tensor x, Tensor y) { return evaluate(Dataset.of(x, y)); }
+
+    /** The model's output for every sample of {@code x}, computed in batches of 32 in inference mode. */
+    public Tensor predict(Tensor x) { return predict(x, 32); }
+
+    public Tensor predict(Tensor x, int batchSize) {
+        if (outputCount() != 1) throw new IllegalStateException(describe() + " has " + outputCount() + " outputs; use predict(Dataset, batchSize)");
+        return Trainer.predict(this, Dataset.of(x, null), batchSize, new CallbackList(List.of())).get(0);
+    }
+
+    /** Every output for every sample of several inputs (in the model's input order), in batches of 32. */
+    public List<Tensor> predict(List<Tensor> xs) {
+        var named = new java.util.LinkedHashMap<String, Tensor>();
+        for (int i = 0; i < xs.size(); i++) named.put("input_" + i, xs.get(i));
+        return predict(Dataset.of(named, null), 32);
+    }
+
+    /** Every output for every sample of {@code data}. */
+    public List<Tensor> predict(Dataset data, int batchSize, Callback... callbacks) {
+        return Trainer.predict(this, data, batchSize, new CallbackList(List.of(callbacks)));
+    }
+
+    /** One optimization step on one batch; returns the running loss and metrics (Keras's train_on_batch). */
+    public Map<String, Double> trainOnBatch(Tensor x, Tensor y) {
+        compiledOrThrow("trainOnBatch").reset();
+        try (var scope = MemoryScope.open()) {
+            return trainStep(new Batch(0, List.of(x), y, null)).asMap();
+        }
+    }
+
+    /** The loss and metrics of one batch, without training. */
+    public Map<String, Double> testOnBatch(Tensor x, Tensor y) {
+        compiledOrThrow("testOnBatch").reset();
+        try (var ignored = Tensor.noGrad(); var scope = MemoryScope.open()) {
+            return testStep(new Batch(0, List.of(x), y, null)).asMap();
+        }
+    }
+
+    /** The model's output for one batch in inference mode. */
+    public Tensor predictOnBatch(Tensor x) {
         try (var ignored = Tensor.noGrad()) {
             return apply(x, false);
         }
     }
 
-    /** The model's outputs for several inputs in inference mode, without recording gradients. */
-    public List<Tensor> predict(List<Tensor> xs) {
-        try (var ignored = Tensor.noGrad()) {
-            return apply(xs, false);
-        }
+    /**
+     * One optimization step, as Keras's {@code train_step}: forward, loss, gradients, optimizer, constraints,
+     * metrics. Override it for custom training; {@code fit} runs it inside the step's memory scope.
+     */
+    protected Logs trainStep(Batch batch) {
+        List<Tensor> predictions = apply(batch.inputs(), true);
+        List<Double> perOutput = compiled.needsPerOutputLosses() ? new ArrayList<>() : null;
+        List<Tensor> labels = List.of(batch.labels());
+        Tensor loss = compiled.totalLoss(labels, predictions, batch.sampleWeights(), losses(), perOutput);
+        trainableWeights().forEach(Tensor::zeroGrad);
+        loss.backward();
+        compiled.optimizer.apply(trainableWeights());
+        applyConstraints();
+        return compiled.update(loss.item(), perOutput, labels, predictions, batch.sampleWeights(), batch.labels().size(0));
     }
+
+    /** One evaluation step: forward in inference mode, loss and metrics. */
+    protected Logs testStep(Batch batch) {
+        List<Tensor> predictions = apply(batch.inputs(), false);
+        List<Double> perOutput = compiled.needsPerOutputLosses() ? new ArrayList<>() : null;
+        List<Tensor> labels = List.of(batch.labels());
+        Tensor loss = compiled.totalLoss(labels, predictions, batch.sampleWeights(), losses(), perOutput);
+        return compiled.update(loss.item(), perOutput, labels, predictions, batch.sampleWeights(), batch.labels().size(0));
+    }
+
+    /** One prediction step: the outputs for one batch in inference mode. */
+    protected List<Tensor> predictStep(Batch batch) { return apply(batch.inputs(), false); }
 
     // ---- saving (dev.kiln.saving has the file format) ----
 
