@@ -270,6 +270,27 @@ public class Model extends Layer {
     /** The number of outputs; a Sequential not built yet has one. */
     private int outputCount() { return Math.max(1, outputs().size()); }
 
+    /** What {@link #compile} was given, for saving (Keras's {@code get_compile_config}); null before compile. */
+    public final CompileConfig compileConfig() {
+        if (compiled == null) return null;
+        var metricNames = compiled.metrics.stream().map(list -> list.stream().map(Metric::name).toList()).toList();
+        return new CompileConfig(compiled.optimizer, compiled.losses, compiled.lossWeights, metricNames);
+    }
+
+    /** Compiles with a saved config, its metrics rebuilt by name (Keras's {@code compile_from_config}). */
+    public final void compileFromConfig(CompileConfig config) {
+        if (config.losses().size() != outputCount()) {
+            throw new IllegalArgumentException(describe() + " has " + outputCount() + " outputs. Received a compile config with "
+                    + config.losses().size() + " losses");
+        }
+        var metrics = new ArrayList<List<Metric>>();
+        for (int i = 0; i < config.metrics().size(); i++) {
+            Loss loss = config.losses().get(Math.min(i, config.losses().size() - 1));
+            metrics.add(config.metrics().get(i).stream().map(name -> Metrics.resolve(name, loss)).toList());
+        }
+        compiled = new Compiled(config.optimizer(), config.losses(), config.lossWeights(), metrics, outputNames());
+    }
+
     /** The optimizer given to {@link #compile}. */
     public final Optimizer optimizer() { return compiledOrThrow("optimizer").optimizer; }
 
