@@ -6,7 +6,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kiln.core.Kiln;
 import dev.kiln.core.Tensor;
 import dev.kiln.layers.Weight;
+import dev.kiln.models.CompileConfig;
 import dev.kiln.models.Model;
+import dev.kiln.optim.LearningRateSchedule;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -24,13 +26,17 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.Properties;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
 import java.util.zip.ZipOutputStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Saves and loads models and weights in Kiln's {@code .kiln} format (see the package documentation for the layout).
@@ -49,6 +55,8 @@ public final class ModelFile {
     static final String CONFIG = "config.json";
     static final String WEIGHTS = "weights/";
     static final String NPY = ".npy";
+
+    private static final Logger LOG = LoggerFactory.getLogger(ModelFile.class);
 
     /** Called after each zip entry is written; tests make it throw to simulate a crash in the middle of a save. */
     static volatile Consumer<String> entryWritten = name -> {};
@@ -72,16 +80,58 @@ public final class ModelFile {
 
     // ---- saving ----
 
-    /** Writes the model's architecture, weights and metadata to {@code path}, atomically. */
-    public static void save(Model model, Path path) {
+    /**
+     * Writes the model's architecture, weights and metadata to {@code path}, atomically; for a compiled model also the
+     * compile settings and the optimizer's state, so that {@link #load} gives a model that trains on exactly.
+     */
+    public static void save(Model model, Path path) { save(model, path, null); }
+
+    /** {@link #save}, recording {@code epoch} (the last one completed) in the metadata: BackupAndRestore's backup. */
+    public static void saveBackup(Model model, Path path, int epoch) { save(model, path, epoch); }
+
+    private static void save(Model model, Path path, Integer epoch) {
         List<Weight> weights = checkedWeights(model);
         ObjectNode config = Serialization.serialize(model);
-        write(path, metadata(model, "model"), config, weights);
+        TrainingState training = model.isCompiled() ? TrainingState.of(model) : null;
+        ObjectNode metadata = metadata(model, "model");
+        if (epoch != null) metadata.put("epoch", epoch);
+        var items = new ArrayList<Item>();
+        items.add(json(METADATA, metadata));
+        items.add(json(CONFIG, config));
+        if (training != null) {
+            items.add(json(TrainingState.COMPILE, training.compileJson()));
+            items.add(json(TrainingState.OPTIMIZER, training.optimizerJson()));
+        }
+        addWeights(items, weights);
+        if (training != null) training.slotArrays().forEach((name, bytes) -> items.add(new Item(name, false, bytes)));
+        write(path, items);
     }
 
     /** Writes the model's weights and metadata (no architecture) to {@code path}, atomically. */
     public static void saveWeights(Model model, Path path) {
-        write(path, metadata(model, "weights"), null, checkedWeights(model));
+        List<Weight> weights = checkedWeights(model);
+        var items = new ArrayList<Item>();
+        items.add(json(METADATA, metadata(model, "weights")));
+        addWeights(items, weights);
+        write(path, items);
+    }
+
+    /** One zip entry: JSON is deflated; arrays are stored (floats barely compress, and stored entries read fast). */
+    private record Item(String name, boolean deflated, Supplier<byte[]> bytes) {}
+
+    private static Item json(String name, JsonNode json) {
+        return new Item(name, true, () -> {
+            try {
+                return Serialization.MAPPER.writeValueAsBytes(json);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+    }
+
+    /** The arrays are encoded one at a time while writing, so that only one is in memory as bytes. */
+    private static void addWeights(List<Item> items, List<Weight> weights) {
+        for (Weight w : weights) items.add(new Item(WEIGHTS + w.path() + NPY, false, () -> Npy.encode(w.value())));
     }
 
     private static List<Weight> checkedWeights(Model model) {
@@ -110,34 +160,25 @@ public final class ModelFile {
         return out;
     }
 
-    private static void write(Path path, ObjectNode metadata, ObjectNode config, List<Weight> weights) {
+    private static void write(Path path, List<Item> items) {
         AtomicFiles.write(path, out -> {
             var zip = new ZipOutputStream(new KeepOpen(out));
-            putDeflated(zip, METADATA, Serialization.MAPPER.writeValueAsBytes(metadata));
-            if (config != null) putDeflated(zip, CONFIG, Serialization.MAPPER.writeValueAsBytes(config));
-            for (Weight w : weights) putStored(zip, WEIGHTS + w.path() + NPY, Npy.encode(w.value()));
+            for (Item item : items) {
+                byte[] bytes = item.bytes().get();
+                var entry = new ZipEntry(item.name());
+                if (!item.deflated()) {
+                    entry.setMethod(ZipEntry.STORED);
+                    entry.setSize(bytes.length);
+                    entry.setCompressedSize(bytes.length);
+                    entry.setCrc(crc(bytes));
+                }
+                zip.putNextEntry(entry);
+                zip.write(bytes);
+                zip.closeEntry();
+                entryWritten.accept(item.name());
+            }
             zip.close();
         });
-    }
-
-    private static void putDeflated(ZipOutputStream zip, String name, byte[] bytes) throws IOException {
-        zip.putNextEntry(new ZipEntry(name));
-        zip.write(bytes);
-        zip.closeEntry();
-        entryWritten.accept(name);
-    }
-
-    /** Arrays are stored uncompressed (floats barely compress, and stored entries read fast); the CRC guards them. */
-    private static void putStored(ZipOutputStream zip, String name, byte[] bytes) throws IOException {
-        var entry = new ZipEntry(name);
-        entry.setMethod(ZipEntry.STORED);
-        entry.setSize(bytes.length);
-        entry.setCompressedSize(bytes.length);
-        entry.setCrc(crc(bytes));
-        zip.putNextEntry(entry);
-        zip.write(bytes);
-        zip.closeEntry();
-        entryWritten.accept(name);
     }
 
     /** Lets the zip stream finish the archive without closing the file, which AtomicFiles still has to force. */
@@ -153,7 +194,11 @@ public final class ModelFile {
 
     // ---- loading ----
 
-    /** The model saved at {@code path}: rebuilt from its architecture, with its weights. */
+    /**
+     * The model saved at {@code path}: rebuilt from its architecture, with its weights, and, when it was saved
+     * compiled, compiled again with its optimizer's state. Compile settings Kiln cannot rebuild (a custom optimizer,
+     * loss or metric) are left out with a warning: the model loads, and {@code compile} readies it for training.
+     */
     public static Model load(Path path) {
         try (ZipFile zip = open(path)) {
             JsonNode metadata = readMetadata(zip, path);
@@ -162,17 +207,44 @@ public final class ModelFile {
                         + " call loadWeights(" + path.getFileName() + ")");
             }
             JsonNode config = readJson(zip, CONFIG, path);
-            Map<String, Npy.Array> arrays = readWeights(zip, path);
+            Map<String, Npy.Array> arrays = readArrays(zip, WEIGHTS, path);
             Model model;
             try {
                 model = Serialization.toModel(Serialization.deserialize(config), CONFIG);
             } catch (ModelFileException e) {
                 throw new ModelFileException("Cannot load the model in " + path + ": " + e.getMessage(), e);
             }
-            assign(model, arrays, path, metadata);
+            assign(model, arrays, matched(model, arrays, path, metadata));
+            if (zip.getEntry(TrainingState.COMPILE) != null) compile(model, zip, path);
             return model;
         } catch (IOException e) {
             throw new UncheckedIOException("Could not read " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void compile(Model model, ZipFile zip, Path path) throws IOException {
+        var dropped = new ArrayList<String>();
+        CompileConfig compile;
+        try {
+            compile = TrainingState.readCompile(readJson(zip, TrainingState.COMPILE, path), dropped);
+        } catch (ModelFileException e) {
+            LOG.warn("{} is loaded uncompiled: {}. Call compile() before training it", path, e.getMessage());
+            return;
+        }
+        if (!dropped.isEmpty()) LOG.warn("{}: the metrics {} cannot be rebuilt by name and are left out", path, dropped);
+        model.compileFromConfig(compile);
+        if (zip.getEntry(TrainingState.OPTIMIZER) != null) {
+            loadState(model, zip, path, byFilePath(model, model.namedWeights().stream().map(Weight::path).toList()));
+        }
+    }
+
+    /** Puts the saved optimizer state into the model's optimizer; everything is checked before anything changes. */
+    private static void loadState(Model model, ZipFile zip, Path path, Map<String, Tensor> weights) throws IOException {
+        try {
+            var slots = TrainingState.readSlots(readJson(zip, TrainingState.OPTIMIZER, path), readArrays(zip, TrainingState.SLOTS, path), weights);
+            model.optimizer().loadState(slots.state(), slots.parameters());
+        } catch (ModelFileException | IllegalArgumentException e) {
+            throw new ModelFileException("Cannot restore the optimizer state in " + path + ": " + e.getMessage(), e);
         }
     }
 
@@ -184,7 +256,32 @@ public final class ModelFile {
     public static void loadWeights(Model model, Path path) {
         try (ZipFile zip = open(path)) {
             JsonNode metadata = readMetadata(zip, path);
-            assign(model, readWeights(zip, path), path, metadata);
+            Map<String, Npy.Array> arrays = readArrays(zip, WEIGHTS, path);
+            assign(model, arrays, matched(model, arrays, path, metadata));
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not read " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Puts the training state saved at {@code path} back into {@code model}, which keeps its own optimizer: the
+     * weights, and when the model is compiled the optimizer's iterations, slots and learning rate. Everything is
+     * checked before anything changes. Returns the epoch recorded by {@link #saveBackup}, if any.
+     */
+    public static OptionalInt restore(Model model, Path path) {
+        try (ZipFile zip = open(path)) {
+            JsonNode metadata = readMetadata(zip, path);
+            Map<String, Npy.Array> arrays = readArrays(zip, WEIGHTS, path);
+            List<String> filePaths = matched(model, arrays, path, metadata);
+            if (model.isCompiled() && zip.getEntry(TrainingState.OPTIMIZER) != null) {
+                LearningRateSchedule learningRate = zip.getEntry(TrainingState.COMPILE) == null ? null
+                        : TrainingState.readLearningRate(readJson(zip, TrainingState.COMPILE, path), model.optimizer());
+                loadState(model, zip, path, byFilePath(model, filePaths));
+                if (learningRate != null) model.optimizer().setLearningRate(learningRate);
+            }
+            assign(model, arrays, filePaths);
+            JsonNode epoch = metadata.get("epoch");
+            return epoch != null && epoch.canConvertToInt() ? OptionalInt.of(epoch.intValue()) : OptionalInt.empty();
         } catch (IOException e) {
             throw new UncheckedIOException("Could not read " + path + ": " + e.getMessage(), e);
         }
@@ -236,13 +333,13 @@ public final class ModelFile {
         }
     }
 
-    /** Every weight array in the file, by path, in file order. */
-    private static Map<String, Npy.Array> readWeights(ZipFile zip, Path path) throws IOException {
+    /** Every array under {@code folder} ("weights/"), by its name without the folder and ".npy", in file order. */
+    private static Map<String, Npy.Array> readArrays(ZipFile zip, String folder, Path path) throws IOException {
         Map<String, Npy.Array> arrays = new LinkedHashMap<>();
         for (ZipEntry entry : Collections.list(zip.entries())) {
             String name = entry.getName();
-            if (!name.startsWith(WEIGHTS) || !name.endsWith(NPY) || entry.isDirectory()) continue;
-            String weightPath = name.substring(WEIGHTS.length(), name.length() - NPY.length());
+            if (!name.startsWith(folder) || !name.endsWith(NPY) || entry.isDirectory()) continue;
+            String weightPath = name.substring(folder.length(), name.length() - NPY.length());
             try {
                 arrays.put(weightPath, Npy.decode(readEntry(zip, entry, path), weightPath));
             } catch (ModelFileException e) {
@@ -271,8 +368,13 @@ public final class ModelFile {
         return crc.getValue();
     }
 
-    /** Checks every weight against the file, then assigns them all; on any mismatch nothing is assigned. */
-    private static void assign(Model model, Map<String, Npy.Array> arrays, Path path, JsonNode metadata) {
+    /**
+     * For each of the model's weights, in order, the path of its array in the file: its own path. When none of the
+     * model's paths is in the file but the file holds arrays of the same shapes in the same order (the same
+     * architecture with other layer names: names are numbered per process), their paths in order, with a warning.
+     * Anything else that does not match is an error that lists every missing, extra and mis-shaped weight.
+     */
+    private static List<String> matched(Model model, Map<String, Npy.Array> arrays, Path path, JsonNode metadata) {
         List<Weight> weights = model.namedWeights();
         var missing = new ArrayList<String>();
         var wrongShape = new ArrayList<String>();
@@ -285,24 +387,43 @@ public final class ModelFile {
                 wrongShape.add(w.path() + ": the model has " + w.value().shape() + ", the file " + array.shape());
             }
         }
-        extra.replaceAll(p -> p + " " + arrays.get(p).shape());
-        if (!missing.isEmpty() || !extra.isEmpty() || !wrongShape.isEmpty()) {
-            var message = new StringBuilder("Cannot load the weights in " + path + " into " + model + ": they do not match.");
-            if (missing.size() == weights.size() && !weights.isEmpty() && !arrays.isEmpty()) {
-                message.append(" None of the model's weights is in the file: it was saved from a different model.");
-            }
-            section(message, "Missing from the file", missing);
-            section(message, "In the file but not in the model", extra);
-            section(message, "Wrong shape", wrongShape);
-            message.append("\nThe file holds the weights of ").append(metadata.path("model").asText("an unnamed model"))
-                    .append(", saved ").append(metadata.path("date_saved").asText("at an unknown date")).append('.');
-            throw new ModelFileException(message.toString());
+        if (missing.isEmpty() && extra.isEmpty() && wrongShape.isEmpty()) return weights.stream().map(Weight::path).toList();
+        List<String> filePaths = new ArrayList<>(arrays.keySet());
+        boolean renamed = missing.size() == weights.size() && !weights.isEmpty() && filePaths.size() == weights.size();
+        for (int i = 0; renamed && i < weights.size(); i++) renamed = arrays.get(filePaths.get(i)).shape().equals(weights.get(i).value().shape());
+        if (renamed) {
+            LOG.warn("{}: none of the weight paths of {} ({}, ...) is in the file, which holds weights of the same shapes in the same"
+                    + " order ({}, ...): loading them in order", path, model, weights.get(0).path(), filePaths.get(0));
+            return filePaths;
         }
-        var values = new ArrayList<Tensor>(weights.size());
-        for (Weight w : weights) values.add(arrays.get(w.path()).toTensor());
+        extra.replaceAll(p -> p + " " + arrays.get(p).shape());
+        var message = new StringBuilder("Cannot load the weights in " + path + " into " + model + ": they do not match.");
+        if (missing.size() == weights.size() && !weights.isEmpty() && !arrays.isEmpty()) {
+            message.append(" None of the model's weights is in the file: it was saved from a different model.");
+        }
+        section(message, "Missing from the file", missing);
+        section(message, "In the file but not in the model", extra);
+        section(message, "Wrong shape", wrongShape);
+        message.append("\nThe file holds the weights of ").append(metadata.path("model").asText("an unnamed model"))
+                .append(", saved ").append(metadata.path("date_saved").asText("at an unknown date")).append('.');
+        throw new ModelFileException(message.toString());
+    }
+
+    /** Overwrites each weight in place with the file's array at its path from {@link #matched}. */
+    private static void assign(Model model, Map<String, Npy.Array> arrays, List<String> filePaths) {
+        List<Weight> weights = model.namedWeights();
+        var values = filePaths.stream().map(p -> arrays.get(p).toTensor()).toList();
         try (var ignored = Tensor.noGrad()) {
             for (int i = 0; i < weights.size(); i++) weights.get(i).value().assign(values.get(i));
         }
+    }
+
+    /** Each weight of the model by the path of its array in the file. */
+    private static Map<String, Tensor> byFilePath(Model model, List<String> filePaths) {
+        List<Weight> weights = model.namedWeights();
+        Map<String, Tensor> out = new HashMap<>();
+        for (int i = 0; i < weights.size(); i++) out.put(filePaths.get(i), weights.get(i).value());
+        return out;
     }
 
     private static void section(StringBuilder message, String title, List<String> items) {

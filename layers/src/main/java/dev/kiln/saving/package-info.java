@@ -17,10 +17,17 @@
  * metadata.json             {"format": "kiln", "format_version": 1, "contents": "model" | "weights",
  *                            "kiln_version": "0.1.0", "date_saved": "2026-01-31T12:00:00Z", "backend": "CPU",
  *                            "floatx": "float32", "dtype": "float32", "model": "Sequential 'sequential'"}
+ *                            (+ "epoch": the last completed epoch, in a BackupAndRestore backup)
  * config.json               the architecture (absent in a weights-only file), see below
+ * compile.json              when compiled: {"optimizer": {"class_name": "Adam", "config": {...}},
+ *                            "losses": [{"class_name": "BinaryCrossentropy", "config": {...}}], "loss_weights": [1.0],
+ *                            "metrics": [["accuracy"]]}  (one list of metric names per output)
+ * optimizer.json            when compiled: {"name": "adam", "iterations": 120, "parameters": [{"path": "dense/kernel",
+ *                            "slots": ["momentum", "velocity"]}, ...]}  (in the optimizer's parameter order)
  * weights/dense/kernel.npy  one NumPy array per weight, named by its path: layer names joined by '/', then the
  * weights/dense/bias.npy    Keras weight name (kernel, bias, embeddings, gamma, moving_mean, ...), in the order of
  * ...                       Model.weights()
+ * optimizer/dense/kernel/momentum.npy   each optimizer slot, by its weight's path and the slot's Keras name
  * </pre>
  *
  * <p><b>Arrays</b> are NumPy {@code .npy} version 1.0, uncompressed in the zip: the 6 bytes {@code \x93NUMPY}, the
@@ -39,6 +46,16 @@
  * {@code "layers"}, each with {@code "inbound_nodes"} (one list of input references per call of the layer), and
  * {@code "input_layers"} and {@code "output_layers"}; a reference is {@code [layer name, node index, tensor index]}.
  * See {@link dev.kiln.saving.Serialization}.
+ *
+ * <p><b>Resuming.</b> A compiled model's file holds what training needs to go on exactly: {@code Model.load} gives
+ * it back compiled, with its optimizer's iterations, slots and current learning rate, and {@code fit} with
+ * {@code initialEpoch} (or the {@code BackupAndRestore} callback) continues as if never interrupted, given the same
+ * {@code Kiln.seed} before {@code fit}. Metrics are rebuilt by name with Keras's defaults; compile settings Kiln
+ * cannot rebuild (custom optimizers, losses or metric names) are left out with a warning.
+ *
+ * <p><b>Weights by path.</b> {@code loadWeights} matches weights by path. When none of the paths matches but the
+ * file holds weights of the same shapes in the same order (the same architecture built again in one process, its
+ * layers numbered on: {@code dense_2} for {@code dense}), they are loaded in order, with a warning.
  *
  * <p><b>Guarantees.</b> Writes are atomic: a temporary file in the target's folder is written, flushed and forced
  * to disk, then renamed over the target, so a crash leaves the previous file intact. Loading checks the format

@@ -101,6 +101,21 @@ class ModelFileErrorsTest extends LayerTesting {
     }
 
     @Test
+    void theSameArchitectureWithOtherLayerNamesLoadsInOrder() {
+        var source = model(3);
+        Path path = dir.resolve("model.weights.kiln");
+        source.saveWeights(path);
+        var target = model(3);                                  // dense_2, dense_3: numbered on from the source's names
+        assertEquals("dense_2/kernel", target.namedWeights().get(0).path());
+        target.loadWeights(path);
+        var x = Tensor.uniform(dev.kiln.core.Shape.of(4, 2), -1, 1, target.dtype());
+        assertArrayEquals(source.predict(x).toDoubleArray(), target.predict(x).toDoubleArray(), 0.0);
+
+        var transposed = new Sequential(Input.of(2), new Dense(2, RELU), new Dense(1));   // dense_4 [2, 2]: the shapes differ
+        assertMessageContains(assertThrows(ModelFileException.class, () -> transposed.loadWeights(path)), "saved from a different model");
+    }
+
+    @Test
     void aNewerFormatVersionAsksForANewerKiln() throws IOException {
         Path path = saved(model(3));
         ZipEdit.rewrite(path, (name, bytes) -> new ZipEdit.Entry(name,
