@@ -214,15 +214,16 @@ public final class ModelFile {
             } catch (ModelFileException e) {
                 throw new ModelFileException("Cannot load the model in " + path + ": " + e.getMessage(), e);
             }
-            assign(model, arrays, matched(model, arrays, path, metadata));
-            if (zip.getEntry(TrainingState.COMPILE) != null) compile(model, zip, path);
+            List<String> filePaths = matched(model, arrays, path, metadata);
+            assign(model, arrays, filePaths);
+            if (zip.getEntry(TrainingState.COMPILE) != null) compile(model, zip, path, byFilePath(model, filePaths));
             return model;
         } catch (IOException e) {
             throw new UncheckedIOException("Could not read " + path + ": " + e.getMessage(), e);
         }
     }
 
-    private static void compile(Model model, ZipFile zip, Path path) throws IOException {
+    private static void compile(Model model, ZipFile zip, Path path, Map<String, Tensor> weights) throws IOException {
         var dropped = new ArrayList<String>();
         CompileConfig compile;
         try {
@@ -233,9 +234,7 @@ public final class ModelFile {
         }
         if (!dropped.isEmpty()) LOG.warn("{}: the metrics {} cannot be rebuilt by name and are left out", path, dropped);
         model.compileFromConfig(compile);
-        if (zip.getEntry(TrainingState.OPTIMIZER) != null) {
-            loadState(model, zip, path, byFilePath(model, model.namedWeights().stream().map(Weight::path).toList()));
-        }
+        if (zip.getEntry(TrainingState.OPTIMIZER) != null) loadState(model, zip, path, weights);
     }
 
     /** Puts the saved optimizer state into the model's optimizer; everything is checked before anything changes. */
