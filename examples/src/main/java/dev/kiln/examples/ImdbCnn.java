@@ -41,7 +41,7 @@ final class ImdbCnn implements Program {
     public void run(Options options) throws Exception {
         var run = ImdbRun.from(options, 10, 32, 100, 10_000);
         Kiln.seed(run.seed());
-        var data = run.load(Sequences.Padding.POST, Sequences.Truncating.POST);
+        var data = run.load(Sequences.Padding.POST, Sequences.Truncating.PRE);
 
         var model = new Sequential(
                 Input.of(DType.INT32, run.maxLen()),

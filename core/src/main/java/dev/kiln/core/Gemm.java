@@ -1,0 +1,40 @@
+package dev.kiln.core;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Matrix products of row-major arrays through BLAS without copies.
+ *
+ * <p>ND4J hands row-major ('c') operands to OpenBLAS through column-major temporaries, which costs 3-5x at the
+ * shapes Kiln trains with (3072x80 · 80x32: 1.1 ms against 0.31 ms). A row-major C = A·B is the column-major
+ * Cᵀ = Bᵀ·Aᵀ, and the transposes of row-major arrays are column-major views, so BLAS reads them as they are.
+ */
+final class Gemm {
+
+    private Gemm() {}
+
+    /** op(a)·op(b) into a new row-major array; a and b are 2-D, op transposes when the flag is set. */
+    static INDArray matmul(INDArray a, boolean transposeA, INDArray b, boolean transposeB) {
+        long m = transposeA ? a.size(1) : a.size(0);
+        long n = transposeB ? b.size(0) : b.size(1);
+        INDArray c = Nd4j.createUninitialized(a.dataType(), m, n);
+        return into(a, transposeA, b, transposeB, c, 0.0);
+    }
+
+    /** c = op(a)·op(b) + beta·c, in place; c must be a row-major contiguous [M, N] array. Returns c. */
+    static INDArray into(INDArray a, boolean transposeA, INDArray b, boolean transposeB, INDArray c, double beta) {
+        INDArray rowA = rowMajor(a);
+        INDArray rowB = rowMajor(b);
+        Nd4j.gemm(rowB.transpose(), rowA.transpose(), c.transpose(), transposeB, transposeA, 1.0, beta);
+        if (rowA != a) rowA.close();
+        if (rowB != b) rowB.close();
+        return c;
+    }
+
+    private static INDArray rowMajor(INDArray x) {
+        boolean contiguous = x.ordering() == 'c' && x.elementWiseStride() == 1 && !x.isView();
+        return contiguous || (x.ordering() == 'c' && x.offset() == 0 && x.length() == x.data().length() && x.elementWiseStride() == 1)
+                ? x : x.dup('c');
+    }
+}
