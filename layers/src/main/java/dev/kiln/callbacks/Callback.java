@@ -15,6 +15,13 @@ public interface Callback {
 
     default void onTrainBegin(Logs logs) {}
 
+    /**
+     * The epoch {@code fit} starts from, given the one it would start from ({@code FitOptions.initialEpoch}, or the
+     * previous callback's answer); asked once, after {@link #onTrainBegin}. {@code BackupAndRestore} answers the
+     * epoch after its last backup.
+     */
+    default int initialEpoch(int epoch) { return epoch; }
+
     default void onTrainEnd(Logs logs) {}
 
     default void onEpochBegin(int epoch, Logs logs) {}

@@ -20,6 +20,13 @@ public final class CallbackList implements Callback {
     public void onTrainBegin(Logs logs) { callbacks.forEach(c -> c.onTrainBegin(logs)); }
 
     @Override
+    public int initialEpoch(int epoch) {
+        int result = epoch;
+        for (Callback c : callbacks) result = c.initialEpoch(result);
+        return result;
+    }
+
+    @Override
     public void onTrainEnd(Logs logs) { callbacks.forEach(c -> c.onTrainEnd(logs)); }
 
     @Override

@@ -21,7 +21,10 @@ import dev.kiln.optim.Optimizer;
 import dev.kiln.optim.Optimizers;
 import dev.kiln.data.Batch;
 import dev.kiln.data.Dataset;
+import dev.kiln.saving.ModelFile;
+import dev.kiln.saving.Serialization;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -267,6 +270,27 @@ public class Model extends Layer {
     /** The number of outputs; a Sequential not built yet has one. */
     private int outputCount() { return Math.max(1, outputs().size()); }
 
+    /** What {@link #compile} was given, for saving (Keras's {@code get_compile_config}); null before compile. */
+    public final CompileConfig compileConfig() {
+        if (compiled == null) return null;
+        var metricNames = compiled.metrics.stream().map(list -> list.stream().map(Metric::name).toList()).toList();
+        return new CompileConfig(compiled.optimizer, compiled.losses, compiled.lossWeights, metricNames);
+    }
+
+    /** Compiles with a saved config, its metrics rebuilt by name (Keras's {@code compile_from_config}). */
+    public final void compileFromConfig(CompileConfig config) {
+        if (config.losses().size() != outputCount()) {
+            throw new IllegalArgumentException(describe() + " has " + outputCount() + " outputs. Received a compile config with "
+                    + config.losses().size() + " losses");
+        }
+        var metrics = new ArrayList<List<Metric>>();
+        for (int i = 0; i < config.metrics().size(); i++) {
+            Loss loss = config.losses().get(Math.min(i, config.losses().size() - 1));
+            metrics.add(config.metrics().get(i).stream().map(name -> Metrics.resolve(name, loss)).toList());
+        }
+        compiled = new Compiled(config.optimizer(), config.losses(), config.lossWeights(), metrics, outputNames());
+    }
+
     /** The optimizer given to {@link #compile}. */
     public final Optimizer optimizer() { return compiledOrThrow("optimizer").optimizer; }
 
@@ -372,6 +396,26 @@ public class Model extends Layer {
 
     /** One prediction step: the outputs for one batch in inference mode. */
     protected List<Tensor> predictStep(Batch batch) { return apply(batch.inputs(), false); }
+
+    // ---- saving (dev.kiln.saving has the file format) ----
+
+    /** Writes the architecture, the weights and metadata to one {@code .kiln} file, atomically. */
+    public void save(Path path) { ModelFile.save(this, path); }
+
+    /** The model saved at {@code path}, predicting exactly as the saved one did. */
+    public static Model load(Path path) { return ModelFile.load(path); }
+
+    /** Writes the weights alone, by path ({@code dense/kernel}), atomically. */
+    public void saveWeights(Path path) { ModelFile.saveWeights(this, path); }
+
+    /** Loads weights saved by {@link #saveWeights} or {@link #save}; any mismatch is an error and changes nothing. */
+    public void loadWeights(Path path) { ModelFile.loadWeights(this, path); }
+
+    /** The architecture as Keras-style JSON, without weights. */
+    public String toJson() { return Serialization.toJson(this); }
+
+    /** A new model, with fresh weights, from the JSON of {@link #toJson()}. */
+    public static Model fromJson(String json) { return Serialization.fromJson(json); }
 
     // ---- summary ----
 

@@ -50,12 +50,17 @@ final class Trainer {
         Random epochSeeds = new Random(Kiln.nextSeed());
         model.setStopTraining(false);
         callbacks.onTrainBegin(new Logs());
+        int initialEpoch = callbacks.initialEpoch(options.initialEpoch());
+        // Every epoch draws two seeds, also the epochs a resumed fit skips: epoch e then shuffles and drops out the same
+        // way whether or not training stopped and resumed before it (given the same Kiln.seed before fit).
+        for (int skipped = 0; skipped < 2 * initialEpoch; skipped++) epochSeeds.nextLong();
         Logs epochLogs = new Logs();
-        for (int epoch = options.initialEpoch(); epoch < options.epochs() && !model.stopTraining(); epoch++) {
+        for (int epoch = initialEpoch; epoch < options.epochs() && !model.stopTraining(); epoch++) {
             compiled.reset();
+            long shuffleSeed = epochSeeds.nextLong();
+            Kiln.seed(epochSeeds.nextLong());    // dropout draws from Kiln's generators
             callbacks.onEpochBegin(epoch, new Logs());
-            long seed = epochSeeds.nextLong();
-            try (BatchIterator batches = train.batches(options.batchSize(), options.shuffle(), seed).iterator()) {
+            try (BatchIterator batches = train.batches(options.batchSize(), options.shuffle(), shuffleSeed).iterator()) {
                 for (int step = 0; step < steps && batches.hasNext() && !model.stopTraining(); step++) {
                     Batch batch = batches.next();
                     callbacks.onTrainBatchBegin(step, new Logs());

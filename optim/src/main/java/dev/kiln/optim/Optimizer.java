@@ -184,6 +184,9 @@ public abstract class Optimizer {
 
     // ---- state ----
 
+    /** The parameters this optimizer has updated, in the order it first saw them: the order of {@link #state()}'s slots. */
+    public List<Tensor> parameters() { return List.copyOf(parameters); }
+
     /** A copy of the iteration count and every slot, by parameter in first-seen order. */
     public OptimizerState state() {
         var slots = new ArrayList<Map<String, OptimizerState.Slot>>(parameters.size());

@@ -61,6 +61,8 @@ class OptimizerStateTest {
         adam.apply(List.of(kernel, bias));
 
         OptimizerState state = adam.state();
+        assertEquals(2, adam.parameters().size());
+        assertTrue(adam.parameters().get(0) == kernel && adam.parameters().get(1) == bias, "parameters() in the order of the slots");
         assertEquals("adam", state.name());
         assertEquals(1, state.iterations());
         assertEquals(2, state.slots().size());
