@@ -26,7 +26,7 @@ import java.util.Set;
  */
 final class ImdbBow implements Program {
 
-    private static final Set<String> OPTIONS = Set.of("epochs", "batch-size", "max-tokens", "mode", "data", "seed", "metrics-out");
+    private static final Set<String> OPTIONS = Set.of("epochs", "batch-size", "max-tokens", "mode", "data", "seed", "save", "metrics-out");
 
     @Override
     public String name() { return "imdb-bow"; }
@@ -43,6 +43,7 @@ final class ImdbBow implements Program {
                   --mode M          multi_hot or tf_idf (multi_hot)
                   --data DIR        where the IMDB data is (see imdb-cnn --help)
                   --seed N          seed for initialization, dropout and shuffling (42)
+                  --save FILE       save the trained model (.kiln)
                   --metrics-out F   write the test metrics and timings as one JSON object""";
     }
 
@@ -52,7 +53,7 @@ final class ImdbBow implements Program {
         int maxTokens = options.integer("max-tokens", 20_000);
         var mode = TextVectorization.OutputMode.valueOf(options.string("mode", "multi_hot").toUpperCase(Locale.ROOT));
         var run = new ImdbRun(options.integer("epochs", 10), options.integer("batch-size", 32), 0, maxTokens, options.path("data"),
-                options.longValue("seed", 42), options.path("metrics-out"));
+                options.longValue("seed", 42), options.path("save"), options.path("metrics-out"));
         Kiln.seed(run.seed());
 
         long start = System.nanoTime();

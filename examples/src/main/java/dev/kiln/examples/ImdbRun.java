@@ -23,7 +23,7 @@ import java.util.Set;
  * What the IMDB programs share: their options, loading the reviews, training with timing, and the report — test
  * loss and accuracy, precision, recall, F1 and the confusion matrix, and the {@code --metrics-out} JSON.
  */
-record ImdbRun(int epochs, int batchSize, int maxLen, int numWords, Path dataDir, long seed, Path metricsOut) {
+record ImdbRun(int epochs, int batchSize, int maxLen, int numWords, Path dataDir, long seed, Path save, Path metricsOut) {
 
     static final String COMMON_USAGE = """
               --epochs N        epochs to train at most (early stopping may end sooner)
@@ -33,15 +33,16 @@ record ImdbRun(int epochs, int batchSize, int maxLen, int numWords, Path dataDir
               --data DIR        where the IMDB data is (an aclImdb folder, aclImdb_v1.tar.gz, or the TSV copy);
                                 default: ../shared/data/imdb, then ~/.kiln/datasets, then a download
               --seed N          seed for initialization, dropout and shuffling (42)
+              --save FILE       save the trained model (.kiln; Model.load reads it back)
               --metrics-out F   write test_accuracy, test_loss, epochs_run, train_seconds and
                                 train_samples_per_second as one JSON object""";
 
-    private static final Set<String> OPTIONS = Set.of("epochs", "batch-size", "max-len", "num-words", "data", "seed", "metrics-out");
+    private static final Set<String> OPTIONS = Set.of("epochs", "batch-size", "max-len", "num-words", "data", "seed", "save", "metrics-out");
 
     static ImdbRun from(Options options, int epochs, int batchSize, int maxLen, int numWords) {
         options.requireOnly(OPTIONS);
         return new ImdbRun(options.integer("epochs", epochs), options.integer("batch-size", batchSize), options.integer("max-len", maxLen),
-                options.integer("num-words", numWords), options.path("data"), options.longValue("seed", 42),
+                options.integer("num-words", numWords), options.path("data"), options.longValue("seed", 42), options.path("save"),
                 options.path("metrics-out"));
     }
 
@@ -72,6 +73,11 @@ record ImdbRun(int epochs, int batchSize, int maxLen, int numWords, Path dataDir
         var confusion = ConfusionMatrix.of(actual, predicted, 2).withClassNames("negative", "positive");
         System.out.println(confusion);
         System.out.println(ClassificationReport.of(confusion));
+
+        if (save != null) {
+            model.save(save);
+            System.out.println("Saved the model to " + save);
+        }
         if (metricsOut != null) {
             var metrics = new LinkedHashMap<String, Object>();
             metrics.put("test_accuracy", test.get("accuracy"));
