@@ -28,7 +28,8 @@ MARKER = "E2E-RESULT "
 
 
 class Cnn(nn.Module):
-    """W1: Embedding(10000,16) -> Conv1D(32,5,relu) -> MaxPooling1D(2) -> GlobalMaxPooling1D -> Dense(16,relu) -> Dense(1)."""
+    """W1: Embedding(10000,16) -> Conv1D(32,5,relu) -> MaxPooling1D(2) -> GlobalMaxPooling1D -> Dense(16,relu)
+    -> Dense(1), channels first as PyTorch's Conv1d wants them."""
 
     def __init__(self):
         super().__init__()
@@ -60,7 +61,8 @@ class Lstm(nn.Module):
 
 
 class Transformer(nn.Module):
-    """W3: token + position embedding 32 -> post-norm encoder block (2 heads, feed-forward 32, dropout 0.1) -> mean -> Dense(1)."""
+    """W3: token + position embedding 32 -> post-norm Transformer encoder block (2 heads of 16, feed-forward 32,
+    dropout 0.1) -> mean over time -> Dense(1)."""
 
     def __init__(self):
         super().__init__()

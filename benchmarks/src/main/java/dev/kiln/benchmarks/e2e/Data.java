@@ -38,8 +38,8 @@ public record Data(Sequences synthetic, Sequences imdbTrain, Sequences imdbTest,
         ImdbSequences.load(imdbDirectory.resolve("keras_test.tsv.gz"), Workload.VOCABULARY_SIZE,
                 Workload.SEQUENCE_LENGTH).write(directory, "imdb-test");
         var random = new SplittableRandom(options.seed());
-        int[] order = IntStream.range(0, options.epochs()).flatMap(epoch -> Arrays.stream(shuffled(train.count(), random)))
-                .toArray();
+        int[] order = IntStream.range(0, options.epochs())
+                .flatMap(epoch -> Arrays.stream(shuffled(train.count(), random))).toArray();
         Files.write(directory.resolve("imdb-order.i32"), Sequences.littleEndian(order));
     }
 

@@ -5,17 +5,18 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -77,8 +78,8 @@ public final class EndToEnd {
     private static void child(Map<String, String> flags) throws Exception {
         var options = Options.from(flags);
         var data = Data.read(Path.of(required(flags, "--data")), options.accuracy());
-        Result result = trainer(required(flags, "--child")).run(Workload.of(required(flags, "--workload")), options, data);
-        System.out.println(result.toLine());
+        var workload = Workload.of(required(flags, "--workload"));
+        System.out.println(trainer(required(flags, "--child")).run(workload, options, data).toLine());
         System.out.flush();
         System.exit(0);  // DL4J and ND4J leave non-daemon threads behind
     }
@@ -88,25 +89,12 @@ public final class EndToEnd {
         List<Workload> workloads = Arrays.stream(flags.getOrDefault("--workloads", "W1,W2-32,W2-128,W3").split(","))
                 .map(Workload::of).toList();
         var notes = new ArrayList<String>();
-        var commands = new LinkedHashMap<String, List<String>>();  // framework → command prefix
-        var javaCommand = javaCommand(flags.getOrDefault("--jvm-opts", "-Xmx2g -Xmn128m"));
-        for (Trainer trainer : TRAINERS) commands.put(trainer.framework(), append(javaCommand, "--child", trainer.framework()));
-        var python = PyTorch.interpreter(flags.get("--python"));
-        var script = PyTorch.script(flags.get("--pytorch-script"));
-        if (python.isPresent() && script.isPresent()) {
-            commands.put(PYTORCH, List.of(python.get(), script.get().toString()));
-        } else {
-            notes.add(python.isEmpty() ? "PyTorch skipped: no python3 here imports torch (apt-get install python3-torch"
-                    + " libopenblas0-openmp)." : "PyTorch skipped: benchmarks/pytorch/e2e.py not found (--pytorch-script).");
-        }
-        if (flags.containsKey("--frameworks")) {
-            var wanted = List.of(flags.get("--frameworks").split(","));
-            commands.keySet().retainAll(wanted);
-        }
+        Map<String, List<String>> commands = commands(flags, notes);
         List<String> frameworks = commands.keySet().stream()
                 .sorted(Comparator.comparing(framework -> !framework.equals(Table.KILN))).toList();
 
-        Path imdb = Path.of(flags.getOrDefault("--imdb", System.getProperty("kiln.shared.data", "../shared/data") + "/imdb"));
+        String sharedData = System.getProperty("kiln.shared.data", "../shared/data");
+        Path imdb = Path.of(flags.getOrDefault("--imdb", sharedData + "/imdb"));
         if (options.accuracy() && !Files.isRegularFile(imdb.resolve("keras_train.tsv.gz"))) {
             throw new IllegalArgumentException("--accuracy needs keras_train.tsv.gz and keras_test.tsv.gz in " + imdb
                     + " (set --imdb)");
@@ -140,6 +128,24 @@ public final class EndToEnd {
         System.err.println("Wrote " + markdown.toAbsolutePath());
     }
 
+    /** Framework → the command that starts its child, without the per-run flags; a note for each one skipped. */
+    private static Map<String, List<String>> commands(Map<String, String> flags, List<String> notes) {
+        var commands = new LinkedHashMap<String, List<String>>();
+        var java = javaCommand(flags.getOrDefault("--jvm-opts", "-Xmx2g -Xmn128m"));
+        for (Trainer trainer : TRAINERS) commands.put(trainer.framework(), append(java, "--child", trainer.framework()));
+        var python = PyTorch.interpreter(flags.get("--python"));
+        var script = PyTorch.script(flags.get("--pytorch-script"));
+        if (python.isEmpty()) {
+            notes.add("PyTorch skipped: no python3 here imports torch (apt-get install python3-torch libopenblas0-openmp).");
+        } else if (script.isEmpty()) {
+            notes.add("PyTorch skipped: benchmarks/pytorch/e2e.py not found (--pytorch-script).");
+        } else {
+            commands.put(PYTORCH, List.of(python.get(), script.get().toString()));
+        }
+        if (flags.containsKey("--frameworks")) commands.keySet().retainAll(List.of(flags.get("--frameworks").split(",")));
+        return commands;
+    }
+
     /** Runs one child with the shared environment and reads its result line. */
     static Run child(Workload workload, String framework, List<String> command, int threads, int timeoutSeconds)
             throws IOException, InterruptedException {
@@ -162,29 +168,25 @@ public final class EndToEnd {
         }
         String why = !finished ? "timed out after " + timeoutSeconds + " s"
                 : process.exitValue() != 0 ? "exit status " + process.exitValue() : "no result line";
-        System.err.println(framework + " " + workload.id() + " failed (" + why + "); its output ends:\n" + tail(output, 3000));
+        System.err.printf("%s %s failed (%s); its output ends:%n%s%n", framework, workload.id(), why, tail(output, 3000));
         return new Run(workload, framework, null, why, seconds);
     }
 
     private static String report(List<Workload> workloads, List<String> frameworks, List<Run> runs, Options options,
                                  List<String> notes, String command) {
-        var versions = new LinkedHashMap<String, String>();
-        for (Run run : runs) {
-            if (run.result() != null) versions.putIfAbsent(run.framework(), run.result().version());
-        }
         var out = new StringBuilder();
-        out.append("## End-to-end training throughput (").append(DateTimeFormatter.ISO_LOCAL_DATE.format(ZonedDateTime.now()))
-                .append(")\n\n");
-        out.append("- Machine: ").append(Machine.cpu()).append("; Java ").append(System.getProperty("java.version"))
-                .append('\n');
-        versions.forEach((framework, version) -> out.append("- ").append(framework).append(": ").append(version).append('\n'));
-        out.append("- Protocol: ").append(options.threads()).append(" threads, OMP_WAIT_POLICY=PASSIVE; training ")
-                .append(options.warmupSteps()).append(" warm-up steps, then the median of ").append(options.chunks())
-                .append(" chunks of ").append(options.chunkSteps()).append(" steps; inference batch ")
-                .append(options.inferenceBatchSize()).append(", median of ").append(options.chunks()).append(" chunks of ")
-                .append(options.inferenceBatches()).append(" batches; synthetic tokens in [1, 10000), length 100");
-        if (options.accuracy()) out.append("; accuracy after ").append(options.epochs()).append(" epochs on IMDB (25k/25k)");
-        out.append(".\n- Command: `").append(command).append("`\n");
+        out.append(String.format("## End-to-end training throughput (%s)%n%n", LocalDate.now()));
+        out.append(String.format("- Machine: %s; Java %s%n", Machine.cpu(), System.getProperty("java.version")));
+        runs.stream().filter(run -> run.result() != null)
+                .collect(Collectors.toMap(Run::framework, run -> run.result().version(), (a, b) -> a, LinkedHashMap::new))
+                .forEach((framework, version) -> out.append(String.format("- %s: %s%n", framework, version)));
+        out.append(String.format(Locale.ROOT, "- Protocol: %d threads, OMP_WAIT_POLICY=PASSIVE; training: %d warm-up steps,"
+                        + " then the median of %d chunks of %d steps; inference: batch %d, median of %d chunks of %d"
+                        + " batches; synthetic tokens in [1, 10000), length 100",
+                options.threads(), options.warmupSteps(), options.chunks(), options.chunkSteps(),
+                options.inferenceBatchSize(), options.chunks(), options.inferenceBatches()));
+        if (options.accuracy()) out.append(String.format("; accuracy after %d epochs on IMDB (25k/25k)", options.epochs()));
+        out.append(String.format(".%n- Command: `%s`%n", command));
         for (String note : notes) out.append("- ").append(note).append('\n');
         out.append('\n').append(Table.markdown(workloads, frameworks, runs, options.accuracy()));
         out.append("\nRuns:\n\n").append(Table.runNotes(runs));
@@ -192,11 +194,12 @@ public final class EndToEnd {
     }
 
     private static String progress(Run run) {
-        if (run.result() == null) return run.workload().id() + " " + run.framework() + ": failed, " + run.failure();
-        return String.format(java.util.Locale.ROOT, "%s %s: train %.0f/s, infer %.0f/s, peak RSS %.0f MiB%s (%.0f s)",
-                run.workload().id(), run.framework(), run.result().trainSamplesPerSecond(),
-                run.result().inferenceSamplesPerSecond(), run.result().peakRssMib(),
-                run.result().accuracy() == null ? "" : String.format(java.util.Locale.ROOT, ", accuracy %.3f", run.result().accuracy()),
+        String name = run.workload().id() + " " + run.framework();
+        Result result = run.result();
+        if (result == null) return name + ": failed, " + run.failure();
+        String accuracy = result.accuracy() == null ? "" : String.format(Locale.ROOT, ", accuracy %.3f", result.accuracy());
+        return String.format(Locale.ROOT, "%s: train %.0f/s, infer %.0f/s, peak RSS %.0f MiB%s (%.0f s)", name,
+                result.trainSamplesPerSecond(), result.inferenceSamplesPerSecond(), result.peakRssMib(), accuracy,
                 run.seconds());
     }
 

@@ -24,8 +24,8 @@ public final class Machine {
         String model = "unknown CPU";
         int cores = 0;
         for (String line : lines(Path.of("/proc/cpuinfo"))) {
-            if (line.startsWith("model name") && model.equals("unknown CPU")) model = line.substring(line.indexOf(':') + 1).trim();
             if (line.startsWith("processor")) cores++;
+            if (line.startsWith("model name") && cores == 1) model = line.substring(line.indexOf(':') + 1).trim();
         }
         if (cores == 0) cores = Runtime.getRuntime().availableProcessors();
         return model + ", " + cores + " cores";

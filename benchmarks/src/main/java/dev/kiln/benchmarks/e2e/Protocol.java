@@ -88,7 +88,9 @@ public final class Protocol {
                     + " sequences, fewer than one batch of " + batchSize);
         }
         var batches = new ArrayList<B>(count);
-        for (int b = 0; b < count; b++) batches.add(batch(session, set, IntStream.range(b * batchSize, (b + 1) * batchSize).toArray()));
+        for (int b = 0; b < count; b++) {
+            batches.add(batch(session, set, IntStream.range(b * batchSize, (b + 1) * batchSize).toArray()));
+        }
         return batches;
     }
 

@@ -24,7 +24,8 @@ final class Table {
         addColumns(header, "infer/s", frameworks);
         addColumns(header, "peak RSS MiB", frameworks);
         if (accuracy) addColumns(header, "accuracy", frameworks);
-        List<String> peers = frameworks.contains(KILN) ? frameworks.stream().filter(f -> !f.equals(KILN)).toList() : List.of();
+        List<String> peers = frameworks.contains(KILN)
+                ? frameworks.stream().filter(framework -> !framework.equals(KILN)).toList() : List.of();
         for (String peer : peers) header.add("kiln/" + peer + " train");
         for (String peer : peers) header.add("kiln/" + peer + " infer");
 
@@ -36,7 +37,9 @@ final class Table {
             addCells(cells, workload, frameworks, runs, r -> number(r.trainSamplesPerSecond()));
             addCells(cells, workload, frameworks, runs, r -> number(r.inferenceSamplesPerSecond()));
             addCells(cells, workload, frameworks, runs, r -> number(r.peakRssMib()));
-            if (accuracy) addCells(cells, workload, frameworks, runs, r -> r.accuracy() == null ? "—" : fixed(r.accuracy(), 3));
+            if (accuracy) {
+                addCells(cells, workload, frameworks, runs, r -> r.accuracy() == null ? "—" : fixed(r.accuracy(), 3));
+            }
             for (String peer : peers) cells.add(ratio(workload, runs, peer, Result::trainSamplesPerSecond));
             for (String peer : peers) cells.add(ratio(workload, runs, peer, Result::inferenceSamplesPerSecond));
             out.append(row(cells));
@@ -68,7 +71,8 @@ final class Table {
     private static void addCells(List<String> cells, Workload workload, List<String> frameworks, List<Run> runs,
                                  Function<Result, String> cell) {
         for (String framework : frameworks) {
-            cells.add(find(runs, workload, framework).map(run -> run.result() == null ? "failed" : cell.apply(run.result()))
+            cells.add(find(runs, workload, framework)
+                    .map(run -> run.result() == null ? "failed" : cell.apply(run.result()))
                     .orElse("—"));
         }
     }
