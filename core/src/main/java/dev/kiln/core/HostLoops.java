@@ -1,16 +1,15 @@
 package dev.kiln.core;
 
-import java.nio.DoubleBuffer;
-import java.nio.FloatBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Plain loops over the host memory of contiguous arrays, for the CPU backend, where they beat ND4J's kernels by
- * 10-40x on gather/scatter-shaped work: its segment sum, its strided-view additions and its max-pooling and
- * reduce-max gradients spend milliseconds where a loop over 100,000 floats takes a tenth of one. Other backends
- * keep ND4J's ops (the callers check {@link #enabled()}). Float32 and float64 only.
+ * Plain loops over Java copies of contiguous arrays, for the CPU backend, where they beat ND4J's kernels by 10-40x
+ * on gather- and scatter-shaped work: its gather and segment sum, its strided-view additions and its max-pooling
+ * and reduce-max gradients spend milliseconds where a loop over 100,000 floats takes a tenth of one. Each kernel
+ * is an index map (computed once per call) applied by {@link #gather} or {@link #scatterAdd}, which copy in and
+ * out in bulk. Other backends keep ND4J's ops (the callers check {@link #enabled()}). Float32 and float64 only.
  */
 final class HostLoops {
 
@@ -23,118 +22,159 @@ final class HostLoops {
     /** Forces the host loops on or off (null: by backend); for tests of the ND4J paths. */
     static void force(Boolean enabled) { forced = enabled; }
 
-    /** A row-major contiguous array with the same values: {@code x} itself when it already is one. */
-    static INDArray contiguous(INDArray x) {
-        boolean dense = x.ordering() == 'c' && x.elementWiseStride() == 1 && x.offset() == 0 && x.length() == x.data().length();
-        return dense ? x : Tensor.temp(x.dup('c'));
-    }
-
-    /** A view of an array's values as doubles: reads and writes go to the array's memory. */
-    interface Values {
-        double get(int i);
-
-        void set(int i, double v);
-
-        static Values of(INDArray array) {
-            if (array.dataType() == DataType.DOUBLE) {
-                DoubleBuffer b = array.data().asNioDouble();
-                return new Values() {
-                    public double get(int i) { return b.get(i); }
-
-                    public void set(int i, double v) { b.put(i, v); }
-                };
-            }
-            FloatBuffer b = array.data().asNioFloat();
-            return new Values() {
-                public double get(int i) { return b.get(i); }
-
-                public void set(int i, double v) { b.put(i, (float) v); }
-            };
-        }
-    }
-
-    /** Sums rows of {@code rows} ([N, width]) into a new [count, width] array by index: an embedding's gradient. */
-    static INDArray rowSums(INDArray rows, long[] ids, long count, long width) {
-        INDArray source = contiguous(rows);
-        INDArray sums = Nd4j.zeros(rows.dataType(), count, width);
-        Values from = Values.of(source), to = Values.of(sums);
-        int w = Math.toIntExact(width);
-        for (int i = 0; i < ids.length; i++) {
-            int src = i * w, dst = (int) ids[i] * w;
-            for (int e = 0; e < w; e++) to.set(dst + e, to.get(dst + e) + from.get(src + e));
-        }
-        return sums;
-    }
-
     /**
-     * col2im for conv1d: adds columns [B, T', K, C] back into a zeroed padded input [B, Tp, C], tap j of output step t
-     * landing on step t·stride + j·dilation.
+     * Per-thread scratch arrays, grown as needed and reused: a training step would otherwise allocate several
+     * megabytes of short-lived Java arrays, which G1 treats as humongous objects and collects with full GCs.
      */
-    static INDArray columnsToSteps(INDArray columns, long batch, long outSteps, long size, long channels, long paddedSteps,
-                                   long stride, long dilation) {
-        INDArray source = contiguous(columns);
-        INDArray steps = Nd4j.zeros(columns.dataType(), batch, paddedSteps, channels);
-        Values from = Values.of(source), to = Values.of(steps);
-        int c = Math.toIntExact(channels);
+    private static final ThreadLocal<float[][]> FLOATS = ThreadLocal.withInitial(() -> new float[2][0]);
+    private static final ThreadLocal<double[][]> DOUBLES = ThreadLocal.withInitial(() -> new double[2][0]);
+    private static final ThreadLocal<int[][]> INTS = ThreadLocal.withInitial(() -> new int[1][0]);
+
+    private static float[] floatScratch(int slot, int length) {
+        float[][] s = FLOATS.get();
+        if (s[slot].length < length) s[slot] = new float[length];
+        return s[slot];
+    }
+
+    private static double[] doubleScratch(int slot, int length) {
+        double[][] s = DOUBLES.get();
+        if (s[slot].length < length) s[slot] = new double[length];
+        return s[slot];
+    }
+
+    /** A scratch index map for one call; maps a gradient needs later are allocated by their owner instead. */
+    static int[] mapScratch(int length) {
+        int[][] s = INTS.get();
+        if (s[0].length < length) s[0] = new int[length];
+        return s[0];
+    }
+
+    /** out[i] = source[map[i]] for i < length(shape), in a new array of {@code shape}. */
+    static INDArray gather(INDArray source, int[] map, long... shape) {
+        INDArray out = Nd4j.createUninitialized(source.dataType(), shape);
+        int n = Math.toIntExact(out.length());
+        if (source.dataType() == DataType.DOUBLE) {
+            double[] from = doubles(source, 0);
+            double[] to = doubleScratch(1, n);
+            for (int i = 0; i < n; i++) to[i] = from[map[i]];
+            out.data().asNioDouble().put(to, 0, n);
+        } else {
+            float[] from = floats(source, 0);
+            float[] to = floatScratch(1, n);
+            for (int i = 0; i < n; i++) to[i] = from[map[i]];
+            out.data().asNioFloat().put(to, 0, n);
+        }
+        return out;
+    }
+
+    /** A new zeroed array of {@code shape} with {@code source}'s element i added at position map[i], i < length(source). */
+    static INDArray scatterAdd(INDArray source, int[] map, long... shape) {
+        INDArray out = Nd4j.createUninitialized(source.dataType(), shape);
+        int length = Math.toIntExact(out.length());
+        int n = Math.toIntExact(source.length());
+        if (source.dataType() == DataType.DOUBLE) {
+            double[] from = doubles(source, 0);
+            double[] to = doubleScratch(1, length);
+            java.util.Arrays.fill(to, 0, length, 0);
+            for (int i = 0; i < n; i++) to[map[i]] += from[i];
+            out.data().asNioDouble().put(to, 0, length);
+        } else {
+            float[] from = floats(source, 0);
+            float[] to = floatScratch(1, length);
+            java.util.Arrays.fill(to, 0, length, 0);
+            for (int i = 0; i < n; i++) to[map[i]] += from[i];
+            out.data().asNioFloat().put(to, 0, length);
+        }
+        return out;
+    }
+
+    /** x's values in row-major order, in scratch slot {@code slot}. */
+    private static float[] floats(INDArray x, int slot) {
+        INDArray dense = contiguous(x);
+        float[] values = floatScratch(slot, Math.toIntExact(x.length()));
+        dense.data().asNioFloat().get(values, 0, (int) x.length());
+        if (dense != x) dense.close();
+        return values;
+    }
+
+    private static double[] doubles(INDArray x, int slot) {
+        INDArray dense = contiguous(x);
+        double[] values = doubleScratch(slot, Math.toIntExact(x.length()));
+        if (x.dataType() == DataType.DOUBLE) {
+            dense.data().asNioDouble().get(values, 0, (int) x.length());
+        } else {
+            var buffer = dense.data().asNioFloat();
+            for (int i = 0; i < x.length(); i++) values[i] = buffer.get(i);
+        }
+        if (dense != x) dense.close();
+        return values;
+    }
+
+    private static INDArray contiguous(INDArray x) {
+        boolean dense = x.ordering() == 'c' && x.elementWiseStride() == 1 && x.offset() == 0 && x.length() == x.data().length();
+        return dense ? x : x.dup('c');
+    }
+
+    // ---- index maps ----
+
+    /** Embedding rows: element e of output row i comes from table row ids[i]. */
+    static int[] rowMap(long[] ids, long width) {
+        int w = Math.toIntExact(width);
+        int[] map = mapScratch(ids.length * w);
+        for (int i = 0; i < ids.length; i++) for (int e = 0; e < w; e++) map[i * w + e] = (int) ids[i] * w + e;
+        return map;
+    }
+
+    /** col2im for conv1d: column element [b, t, j, c] belongs to padded step t·stride + j·dilation. */
+    static int[] columnMap(long batch, long outSteps, long size, long channels, long paddedSteps, long stride, long dilation) {
+        int[] map = mapScratch(Math.toIntExact(batch * outSteps * size * channels));
+        int i = 0;
         for (long b = 0; b < batch; b++) {
             for (long t = 0; t < outSteps; t++) {
                 for (long j = 0; j < size; j++) {
-                    int src = (int) (((b * outSteps + t) * size + j) * channels);
                     int dst = (int) ((b * paddedSteps + t * stride + j * dilation) * channels);
-                    for (int k = 0; k < c; k++) to.set(dst + k, to.get(dst + k) + from.get(src + k));
+                    for (int c = 0; c < channels; c++) map[i++] = dst + c;
                 }
             }
         }
-        return steps;
+        return map;
     }
 
     /**
      * Max pooling over axis 1 of [B, T, C]: window t covers steps [t·stride − left, t·stride − left + pool) within
-     * [0, T). Returns the pooled values [B, T', C]; {@code argmax} receives, per output element, the flat index of
-     * the first maximum in x, for the gradient.
+     * [0, T). Returns, per output element, the flat index in x of the window's first maximum.
      */
-    static INDArray maxPool(INDArray x, int pool, int stride, long left, long outSteps, int[] argmax) {
-        INDArray source = contiguous(x);
+    static int[] maxPoolArgmax(INDArray x, int pool, int stride, long left, long outSteps) {
+        double[] in = doubles(x, 0);
         long batch = x.size(0), steps = x.size(1), channels = x.size(2);
-        INDArray out = Nd4j.createUninitialized(x.dataType(), batch, outSteps, channels);
-        Values in = Values.of(source), to = Values.of(out);
+        int[] argmax = new int[Math.toIntExact(batch * outSteps * channels)];
         int o = 0;
         for (long b = 0; b < batch; b++) {
             for (long t = 0; t < outSteps; t++) {
                 long first = Math.max(0, t * stride - left), last = Math.min(steps, t * stride - left + pool);
-                for (long c = 0; c < channels; c++, o++) {
+                for (long c = 0; c < channels; c++) {
                     int best = (int) ((b * steps + first) * channels + c);
                     for (long s = first + 1; s < last; s++) {
                         int i = (int) ((b * steps + s) * channels + c);
-                        if (in.get(i) > in.get(best)) best = i;
+                        if (in[i] > in[best]) best = i;
                     }
-                    argmax[o] = best;
-                    to.set(o, in.get(best));
+                    argmax[o++] = best;
                 }
             }
         }
-        return out;
-    }
-
-    /** Scatters {@code grad}'s elements to the positions {@code argmax} names, in a zeroed array of {@code shape}. */
-    static INDArray scatter(INDArray grad, int[] argmax, long[] shape) {
-        INDArray source = contiguous(grad);
-        INDArray out = Nd4j.zeros(grad.dataType(), shape);
-        Values from = Values.of(source), to = Values.of(out);
-        for (int o = 0; o < argmax.length; o++) to.set(argmax[o], to.get(argmax[o]) + from.get(o));
-        return out;
+        return argmax;
     }
 
     /** For x viewed as [outer, n, inner]: the flat index of the first maximum along n, per (outer, inner). */
     static int[] argmaxAlong(INDArray x, long outer, long n, long inner) {
-        Values in = Values.of(contiguous(x));
+        double[] in = doubles(x, 0);
         int[] argmax = new int[(int) (outer * inner)];
         for (long a = 0; a < outer; a++) {
             for (long c = 0; c < inner; c++) {
                 int best = (int) (a * n * inner + c);
                 for (long s = 1; s < n; s++) {
                     int i = (int) ((a * n + s) * inner + c);
-                    if (in.get(i) > in.get(best)) best = i;
+                    if (in[i] > in[best]) best = i;
                 }
                 argmax[(int) (a * inner + c)] = best;
             }

@@ -48,7 +48,8 @@ public final class NN {
         long width = table.array().size(1);
         long[] outShape = Arrays.copyOf(idx.shape(), idx.rank() + 1);
         outShape[idx.rank()] = width;
-        INDArray out = Tensor.temp(Native.first("gather", new long[] {0}, table.array(), flatIdx)).reshape('c', outShape);
+        INDArray out = HostLoops.enabled() ? HostLoops.gather(table.array(), HostLoops.rowMap(ids, width), outShape)
+                : Tensor.temp(Native.first("gather", new long[] {0}, table.array(), flatIdx)).reshape('c', outShape);
         return Tensor.derive("gather", out, g -> grads(rowSums(g, ids, flatIdx, vocabulary, width), null), table, indices);
     }
 
@@ -58,7 +59,7 @@ public final class NN {
      * host loop takes a fraction of that.
      */
     private static INDArray rowSums(INDArray g, long[] ids, INDArray flatIdx, long vocabulary, long width) {
-        if (HostLoops.enabled()) return HostLoops.rowSums(g, ids, vocabulary, width);
+        if (HostLoops.enabled()) return HostLoops.scatterAdd(g, HostLoops.rowMap(ids, width), vocabulary, width);
         return Native.first("unsorted_segment_sum", new long[] {vocabulary}, g.reshape('c', ids.length, width), flatIdx);
     }
 
@@ -116,7 +117,8 @@ public final class NN {
                 INDArray dColumns = Tensor.temp(Gemm.matmul(g2, false, kernel2, true)).reshape('c', batch, outSteps, size, channels);
                 INDArray dPadded;
                 if (HostLoops.enabled()) {
-                    dPadded = HostLoops.columnsToSteps(dColumns, batch, outSteps, size, channels, paddedSteps, stride, dilation);
+                    dPadded = HostLoops.scatterAdd(dColumns, HostLoops.columnMap(batch, outSteps, size, channels, paddedSteps, stride, dilation),
+                            batch, paddedSteps, channels);
                 } else {
                     dPadded = Nd4j.zeros(x.array().dataType(), batch, paddedSteps, channels);
                     for (long j = 0; j < size; j++) {
@@ -153,9 +155,9 @@ public final class NN {
         if (op.equals("maxpool2d") && HostLoops.enabled()) {
             long outSteps = padding.outputLength(s.get(1), poolSize, stride);
             long left = padding == Padding.SAME ? Math.max(0, (outSteps - 1) * stride + poolSize - s.get(1)) / 2 : 0;
-            int[] argmax = new int[Math.toIntExact(s.get(0) * outSteps * s.get(2))];
-            INDArray out = HostLoops.maxPool(x.array(), poolSize, stride, left, outSteps, argmax);
-            return Tensor.derive(op, out, g -> grads(HostLoops.scatter(g, argmax, s.dims())), x);
+            int[] argmax = HostLoops.maxPoolArgmax(x.array(), poolSize, stride, left, outSteps);
+            INDArray out = HostLoops.gather(x.array(), argmax, s.get(0), outSteps, s.get(2));
+            return Tensor.derive(op, out, g -> grads(HostLoops.scatterAdd(g, argmax, s.dims())), x);
         }
         long[] args = {1, poolSize, 1, stride, 0, 0, 1, 1, padding == Padding.SAME ? 1 : 0, 0, 1};
         INDArray x4 = x.array().reshape('c', s.get(0), 1, s.get(1), s.get(2));

@@ -578,7 +578,7 @@ public final class Tensor {
                 long n = value.size(dims[0]), outer = 1, inner = 1;
                 for (int d = 0; d < dims[0]; d++) outer *= value.size(d);
                 for (int d = dims[0] + 1; d < rank(); d++) inner *= value.size(d);
-                return grads(HostLoops.scatter(g, HostLoops.argmaxAlong(value, outer, n, inner), value.shape()));
+                return grads(HostLoops.scatterAdd(g, HostLoops.argmaxAlong(value, outer, n, inner), value.shape()));
             }
             return grads(Native.first("reduce_max_bp", longDims, value, g.reshape(keptShape(dims))));
         }, this);
