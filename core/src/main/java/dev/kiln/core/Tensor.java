@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Erf;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Swish;
@@ -468,8 +469,19 @@ public final class Tensor {
     /** Softmax over {@code axis}.   Gradient: ND4J's softmax_bp. */
     public Tensor softmax(int axis) {
         long dim = shape().axis(axis);
-        INDArray out = Native.first("softmax", new long[] {dim}, value);
-        return derive("softmax", out, g -> Native.exec("softmax_bp", new long[] {dim}, value, g), this);
+        INDArray in = shiftedForSoftmax(value, (int) dim);
+        INDArray out = Native.first("softmax", new long[] {dim}, in);
+        return derive("softmax", out, g -> Native.exec("softmax_bp", new long[] {dim}, in, g), this);
+    }
+
+    /**
+     * ND4J M2.1's float64 softmax returns NaN for a row whose maximum is below about −745 (such as an attention row
+     * whose every key is masked with −1e9), as if its running maximum started at 0. Float64 input is therefore
+     * shifted by its maximum first, which leaves softmax and its gradient unchanged; float32 needs no shift.
+     */
+    private static INDArray shiftedForSoftmax(INDArray x, int dim) {
+        if (x.dataType() != DataType.DOUBLE) return x;
+        return temp(Broadcast.apply("subtract", x, temp(x.max(true, dim))));
     }
 
     public Tensor softmax() { return softmax(-1); }
