@@ -348,15 +348,15 @@ public final class Tensor {
     /** this + other.   Each input gets g summed back to its own shape. */
     public Tensor add(Tensor other) {
         INDArray out = Broadcast.apply("add", value, other.value);
-        return derive("add", out, g -> grads(Broadcast.sumTo(g, value.shape()), Broadcast.sumTo(g, other.value.shape())),
-                this, other);
+        return derive("add", out, g -> grads(requiresGrad ? Broadcast.sumTo(g, value.shape()) : null,
+                other.requiresGrad ? Broadcast.sumTo(g, other.value.shape()) : null), this, other);
     }
 
     /** this − other.   dThis = g, dOther = −g (each summed to its shape). */
     public Tensor sub(Tensor other) {
         INDArray out = Broadcast.apply("subtract", value, other.value);
-        return derive("sub", out, g -> grads(Broadcast.sumTo(g, value.shape()), Broadcast.sumTo(g.neg(), other.value.shape())),
-                this, other);
+        return derive("sub", out, g -> grads(requiresGrad ? Broadcast.sumTo(g, value.shape()) : null,
+                other.requiresGrad ? Broadcast.sumTo(g.neg(), other.value.shape()) : null), this, other);
     }
 
     /** this · other element-wise.   dThis = g·other, dOther = g·this. */
