@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Erf;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Swish;
@@ -364,15 +365,15 @@ public final class Tensor {
     /** this + other.   Each input gets g summed back to its own shape. */
     public Tensor add(Tensor other) {
         INDArray out = Broadcast.apply("add", value, other.value);
-        return derive("add", out, g -> grads(Broadcast.sumTo(g, value.shape()), Broadcast.sumTo(g, other.value.shape())),
-                this, other);
+        return derive("add", out, g -> grads(requiresGrad ? Broadcast.sumTo(g, value.shape()) : null,
+                other.requiresGrad ? Broadcast.sumTo(g, other.value.shape()) : null), this, other);
     }
 
     /** this − other.   dThis = g, dOther = −g (each summed to its shape). */
     public Tensor sub(Tensor other) {
         INDArray out = Broadcast.apply("subtract", value, other.value);
-        return derive("sub", out, g -> grads(Broadcast.sumTo(g, value.shape()), Broadcast.sumTo(g.neg(), other.value.shape())),
-                this, other);
+        return derive("sub", out, g -> grads(requiresGrad ? Broadcast.sumTo(g, value.shape()) : null,
+                other.requiresGrad ? Broadcast.sumTo(g.neg(), other.value.shape()) : null), this, other);
     }
 
     /** this · other element-wise.   dThis = g·other, dOther = g·this. */
@@ -482,11 +483,27 @@ public final class Tensor {
         return derive("tanh", t, g -> grads(t.mul(t).rsubi(1.0).muli(g)), this);
     }
 
-    /** Softmax over {@code axis}.   Gradient: ND4J's softmax_bp. */
+    /**
+     * Softmax y = eˣ / Σeˣ over {@code axis}.   dx = y·(g − Σ y·g), reusing the output: 2-2.5x faster than ND4J's
+     * softmax_bp, which recomputes y (19 vs 43 ms at [32, 2, 200, 200], the attention weights), and equal to it.
+     */
     public Tensor softmax(int axis) {
-        long dim = shape().axis(axis);
-        INDArray out = Native.first("softmax", new long[] {dim}, value);
-        return derive("softmax", out, g -> Native.exec("softmax_bp", new long[] {dim}, value, g), this);
+        int dim = shape().axis(axis);
+        INDArray out = Native.first("softmax", new long[] {dim}, shiftedForSoftmax(value, dim));
+        return derive("softmax", out, g -> {
+            INDArray weighted = temp(temp(out.mul(g)).sum(true, dim));                 // Σ y·g, kept axis of size 1
+            return grads(Broadcast.apply("subtract", g, weighted).muli(out));
+        }, this);
+    }
+
+    /**
+     * ND4J M2.1's float64 softmax returns NaN for a row whose maximum is below about −745 (such as an attention row
+     * whose every key is masked with −1e9), as if its running maximum started at 0. Float64 input is therefore
+     * shifted by its maximum first, which leaves softmax and its gradient unchanged; float32 needs no shift.
+     */
+    private static INDArray shiftedForSoftmax(INDArray x, int dim) {
+        if (x.dataType() != DataType.DOUBLE) return x;
+        return temp(Broadcast.apply("subtract", x, temp(x.max(true, dim))));
     }
 
     public Tensor softmax() { return softmax(-1); }

@@ -22,6 +22,17 @@ class NNValuesTest {
     }
 
     @Test
+    void softmaxOfRowsFarBelowZeroInBothFloatTypes() {
+        double e = Math.exp(-1);
+        double[] expected = {1 / (1 + e), e / (1 + e), 1 / (1 + e), e / (1 + e), 0.5, 0.5};
+        var x = Tensor.of(new double[] {-800, -801, -1e4, -1e4 - 1, -1e9, -1e9}, 3, 2);
+        assertArrayEquals(expected, x.softmax(-1).toDoubleArray(), 1e-9);
+        assertArrayEquals(expected, x.cast(DType.FLOAT32).softmax(-1).toDoubleArray(), 1e-6);
+        assertArrayEquals(expected, x.reshape(3, 1, 2).softmax(-1).toDoubleArray(), 1e-9);
+        GradientCheck.check(in -> in.get(0).sub(1000).softmax(-1), GradientCheck.random(2, 3));
+    }
+
+    @Test
     void geluExactAndApproximateAsKeras() {
         var x = Tensor.of(new double[] {1.0, -0.5}, 2);
         double[] exact = x.gelu(false).toDoubleArray();
