@@ -32,7 +32,7 @@ public final class MemoryProbe {
                 loss.backward();
                 kernel.array().subi(kernel.gradArray().muli(0.05));  // in-place SGD, as the optimizers update
                 bias.array().subi(bias.gradArray().muli(0.05));
-                if (leak) kept.add(scope.keep(x.mul(1.0)));             // a deliberate leak: one 16 KiB array per step
+                if (leak) for (int k = 0; k < 4; k++) kept.add(scope.keep(x.mul(1.0)));   // a deliberate leak: 64 KiB per step
                 released = scope.ownedCount();
             }
             if (step == steps / 2 - 1) warm = org.bytedeco.javacpp.Pointer.physicalBytes();

@@ -29,8 +29,8 @@ class MemoryTest {
     }
 
     @Test
-    void theMeasureSeesALeakOfOneArrayPerStep() throws Exception {
-        long[] result = runProbe(3_000, true);                    // 3,000 leaked 16 KiB arrays ≈ 47 MiB
+    void theMeasureSeesALeakOfFourArraysPerStep() throws Exception {
+        long[] result = runProbe(3_000, true);                    // 3,000 steps leaking 64 KiB ≈ 188 MiB
         assertTrue(result[1] - result[0] > 3 * BOUND, "a deliberate leak should show; growth was " + (result[1] - result[0]));
     }
 
