@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Trains W1-W3 with each framework (DL4J, PyTorch where python3-torch is installed, Kiln once registered) and
 # prints one table: benchmarks/run-e2e.sh [--threads 2] [--workloads W1,W3] [--accuracy] ... (--help lists them)
-# Build first: mvn -B -ntp -q install -DskipTests
+# Build first: mvn -B -ntp -q package -DskipTests
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 jar=$(ls "$here"/target/kiln-benchmarks-*.jar 2>/dev/null | grep -v -e sources -e tests | head -n 1 || true)
 if [[ -z "$jar" || ! -f "$here/target/classpath.txt" ]]; then
-  echo "kiln-benchmarks is not built yet. Run: mvn -B -ntp -q install -DskipTests" >&2
+  echo "kiln-benchmarks is not built yet. Run: mvn -B -ntp -q package -DskipTests" >&2
   exit 1
 fi
 # The runner gives every child process the same OMP_NUM_THREADS (--threads, default 2) and OMP_WAIT_POLICY=PASSIVE;

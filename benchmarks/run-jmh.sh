@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the JMH kernel benchmarks: benchmarks/run-jmh.sh [JMH options, e.g. KernelBenchmarks.conv1d -f 1 -wi 2 -i 3]
-# Build first: mvn -B -ntp -q install -DskipTests
+# Build first: mvn -B -ntp -q package -DskipTests
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 jar=$(ls "$here"/target/kiln-benchmarks-*.jar | grep -v -e sources -e tests | head -n 1)
