@@ -10,6 +10,10 @@ final class Broadcast {
 
     /** Runs a broadcasting binary op ("add", "subtract", "multiply", "divide", "maximum", ...) into a new array. */
     static INDArray apply(String op, INDArray a, INDArray b) {
+        if (a.dataType() != b.dataType() && !op.endsWith("equal")) {
+            throw new IllegalArgumentException(op + ": dtypes differ: " + DType.of(a.dataType()).kerasName() + " and "
+                    + DType.of(b.dataType()).kerasName() + ". Cast one with cast().");
+        }
         if (Arrays.equals(a.shape(), b.shape())) {
             switch (op) {
                 case "add": return a.add(b);
@@ -18,10 +22,6 @@ final class Broadcast {
                 case "divide": return a.div(b);
                 default: break;
             }
-        }
-        if (a.dataType() != b.dataType() && !op.endsWith("equal")) {
-            throw new IllegalArgumentException(op + ": dtypes differ: " + DType.of(a.dataType()).kerasName() + " and "
-                    + DType.of(b.dataType()).kerasName() + ". Cast one with cast().");
         }
         shape(op, a.shape(), b.shape());
         return Native.first(op, new long[0], a, b);
@@ -52,7 +52,7 @@ final class Broadcast {
         for (int i = 0; i < shape.length; i++) {
             if (i < lead || (target[i - lead] == 1 && shape[i] != 1)) axes[count++] = i;
         }
-        INDArray summed = grad.sum(true, Arrays.copyOf(axes, count));
+        INDArray summed = Tensor.temp(grad.sum(true, Arrays.copyOf(axes, count)));
         return summed.reshape('c', target);
     }
 

@@ -20,6 +20,7 @@ public final class Kiln {
     private static Random random = new Random();
     private static boolean started;
     private static DType floatx = DType.FLOAT32;
+    private static volatile String backend;
 
     private Kiln() {}
 
@@ -62,7 +63,8 @@ public final class Kiln {
 
     /** "CPU" or "CUDA". */
     public static String backend() {
-        return Nd4j.getExecutioner().getEnvironmentInformation().getProperty("backend", "unknown");
+        if (backend == null) backend = Nd4j.getExecutioner().getEnvironmentInformation().getProperty("backend", "unknown");
+        return backend;
     }
 
     /** The environment ND4J reports: backend, BLAS vendor, threads, memory. */

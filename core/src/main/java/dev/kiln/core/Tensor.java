@@ -97,7 +97,11 @@ public final class Tensor {
     }
 
     static Tensor fromValues(double[] values, Shape shape, DType dtype) {
-        return fromArray(Nd4j.create(values, shape.dims(), 'c').castTo(dtype.nd4j()));
+        if (dtype == DType.FLOAT64) return fromArray(Nd4j.create(values, shape.dims(), 'c'));
+        if (dtype != DType.FLOAT32) return fromArray(Nd4j.create(values, shape.dims(), 'c').castTo(dtype.nd4j()));
+        float[] floats = new float[values.length];
+        for (int i = 0; i < values.length; i++) floats[i] = (float) values[i];
+        return fromArray(Nd4j.create(floats, shape.dims(), 'c'));
     }
 
     /** A leaf with this tensor's value (not copied) that records gradients. */
@@ -196,6 +200,15 @@ public final class Tensor {
 
     public static boolean isGradEnabled() { return NO_GRAD_DEPTH.get()[0] == 0; }
 
+    /**
+     * Records an intermediate array (one an op needs only until the end of the step) in the innermost open scope.
+     * Every array an op allocates is either its output, a gradient it returns, or passes through here.
+     */
+    static INDArray temp(INDArray array) {
+        MemoryScope.track(array);
+        return array;
+    }
+
     /** Wraps an op's output, recording its inputs and backward when a gradient is wanted. */
     static Tensor derive(String op, INDArray value, Backward backward, Tensor... inputs) {
         if (!sharesMemoryWithAny(value, inputs)) MemoryScope.track(value);
@@ -213,7 +226,7 @@ public final class Tensor {
         if (!requiresGrad) throw new IllegalStateException("backward() on a tensor that does not depend on any tensor requiring a gradient");
         List<Tensor> order = topologicalOrder();
         for (Tensor node : order) if (!node.isLeaf()) node.gradValid = false;
-        accumulate(Nd4j.onesLike(value), false);
+        accumulate(Nd4j.onesLike(value), true);
         for (int i = order.size() - 1; i >= 0; i--) {
             Tensor node = order.get(i);
             if (node.isLeaf() || !node.gradValid) continue;
@@ -317,7 +330,7 @@ public final class Tensor {
             outputs[k] = derive(op, values[k], g -> {
                 outputGrads[slot] = outputGrads[slot] == null ? g.dup() : outputGrads[slot].addi(g);
                 MemoryScope.track(outputGrads[slot]);
-                return grads(Nd4j.onesLike(joint.value));
+                return grads(Nd4j.onesLike(joint.value));     // adopted and freed by the engine
             }, joint);
         }
         return outputs;
@@ -397,20 +410,21 @@ public final class Tensor {
 
     /** xᵖ.   dx = g·p·xᵖ⁻¹. */
     public Tensor pow(double p) {
-        return derive("pow", Transforms.pow(value, p, true), g -> grads(g.mul(Transforms.pow(value, p - 1, true).muli(p))), this);
+        return derive("pow", Transforms.pow(value, p, true), g -> grads(Transforms.pow(value, p - 1, true).muli(p).muli(g)), this);
     }
 
     public Tensor square() { return mul(this); }
 
     /** |x|.   dx = g·sign(x). */
-    public Tensor abs() { return derive("abs", Transforms.abs(value, true), g -> grads(g.mul(Transforms.sign(value, true))), this); }
+    public Tensor abs() { return derive("abs", Transforms.abs(value, true), g -> grads(Transforms.sign(value, true).muli(g)), this); }
 
     /** x limited to [min, max].   dx = g where min ≤ x ≤ max, else 0 (as Keras). */
     public Tensor clip(double min, double max) {
         if (min > max) throw new IllegalArgumentException("clip needs min <= max. Received: min=" + min + ", max=" + max);
         INDArray out = Transforms.min(Transforms.max(value, min, true), max, false);
         return derive("clip", out, g -> {
-            INDArray inside = value.gte(min).castTo(value.dataType()).muli(value.lte(max).castTo(value.dataType()));
+            INDArray inside = temp(value.gte(min)).castTo(value.dataType());
+            inside.muli(temp(temp(value.lte(max)).castTo(value.dataType())));
             return grads(inside.muli(g));
         }, this);
     }
@@ -424,7 +438,7 @@ public final class Tensor {
     private Tensor select(String op, Tensor other, boolean max) {
         INDArray out = Broadcast.apply(op, value, other.value);
         return derive(op, out, g -> {
-            INDArray pickThis = Broadcast.apply(max ? "greater_equal" : "less_equal", value, other.value).castTo(g.dataType());
+            INDArray pickThis = temp(temp(Broadcast.apply(max ? "greater_equal" : "less_equal", value, other.value)).castTo(g.dataType()));
             INDArray toThis = pickThis.muli(g);
             INDArray toOther = g.sub(toThis);
             return grads(Broadcast.sumTo(toThis, value.shape()), Broadcast.sumTo(toOther, other.value.shape()));
@@ -442,13 +456,13 @@ public final class Tensor {
     /** σ(x) = 1 / (1 + e⁻ˣ).   dx = g·σ·(1 − σ), reusing the output. */
     public Tensor sigmoid() {
         INDArray s = Transforms.sigmoid(value, true);
-        return derive("sigmoid", s, g -> grads(g.mul(s).muli(s.rsub(1.0))), this);
+        return derive("sigmoid", s, g -> grads(g.mul(s).muli(temp(s.rsub(1.0)))), this);
     }
 
     /** tanh x.   dx = g·(1 − tanh²), reusing the output. */
     public Tensor tanh() {
         INDArray t = Transforms.tanh(value, true);
-        return derive("tanh", t, g -> grads(g.mul(t.mul(t).rsubi(1.0))), this);
+        return derive("tanh", t, g -> grads(t.mul(t).rsubi(1.0).muli(g)), this);
     }
 
     /** Softmax over {@code axis}.   Gradient: ND4J's softmax_bp. */
@@ -479,7 +493,7 @@ public final class Tensor {
             return mul(inner.tanh().add(1.0)).mul(0.5);
         }
         INDArray scaled = value.div(Math.sqrt(2));
-        INDArray cdf = Nd4j.exec(new Erf(scaled, scaled)).addi(1.0).muli(0.5);
+        INDArray cdf = temp(Nd4j.exec(new Erf(scaled, scaled)).addi(1.0).muli(0.5));   // Φ(x), kept for the backward
         return derive("gelu", value.mul(cdf), g -> {
             INDArray pdf = Transforms.exp(value.mul(value).muli(-0.5), false).muli(1 / Math.sqrt(2 * Math.PI));
             return grads(pdf.muli(value).addi(cdf).muli(g));
@@ -580,6 +594,10 @@ public final class Tensor {
             throw new IllegalArgumentException("matmul: cannot multiply shapes " + shape() + " and " + other.shape()
                     + ". Expected [..., M, K] and [K, N] or [..., K, N] with the same leading axes.");
         }
+        if (value.dataType() != other.value.dataType()) {
+            throw new IllegalArgumentException("matmul: dtypes differ: " + dtype().kerasName() + " and " + other.dtype().kerasName()
+                    + ". Cast one with cast().");
+        }
         if (b.length == 2) return matmulFlat(other);
         for (int i = 0; i < a.length - 2; i++) {
             if (a[i] != b[i]) throw new IllegalArgumentException("matmul: batch axes differ between " + shape() + " and " + other.shape());
@@ -595,10 +613,10 @@ public final class Tensor {
         INDArray out2 = a2.mmul(other.value);
         long[] outShape = value.shape().clone();
         outShape[outShape.length - 1] = n;
-        INDArray out = value.rank() == 2 ? out2 : out2.reshape('c', outShape);
+        INDArray out = value.rank() == 2 ? out2 : temp(out2).reshape('c', outShape);
         return derive("matmul", out, g -> {
             INDArray g2 = g.rank() == 2 ? g : g.reshape('c', -1, n);
-            INDArray dA = requiresGrad ? g2.mmul(other.value.transpose()).reshape('c', value.shape()) : null;
+            INDArray dA = requiresGrad ? temp(g2.mmul(other.value.transpose())).reshape('c', value.shape()) : null;
             INDArray dB = other.requiresGrad ? a2.transpose().mmul(g2) : null;
             return grads(dA, dB);
         }, this, other);

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Runs the JMH kernel benchmarks: benchmarks/run-jmh.sh [JMH options, e.g. KernelBenchmarks.conv1d -f 1 -wi 2 -i 3]
+# Build first: mvn -B -ntp -q install -DskipTests
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+jar=$(ls "$here"/target/kiln-benchmarks-*.jar | grep -v -e sources -e tests | head -n 1)
+export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-${KILN_THREADS:-2}}"
+exec java -cp "$jar:$(cat "$here/target/classpath.txt")" org.openjdk.jmh.Main "$@"

@@ -1,0 +1,136 @@
+package dev.kiln.benchmarks;
+
+import dev.kiln.core.DType;
+import dev.kiln.core.Initializer;
+import dev.kiln.core.Kiln;
+import dev.kiln.core.MemoryScope;
+import dev.kiln.core.NN;
+import dev.kiln.core.Padding;
+import dev.kiln.core.Shape;
+import dev.kiln.core.Tensor;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Forward + backward of Kiln's kernels at the IMDB workloads' shapes (batch 32, 100 steps), each in a
+ * {@link MemoryScope} as the trainer runs them. Throughput in operations per second; GFLOP/s for the GEMM and the
+ * convolution are derived in RESULTS.md from these rates and the flop counts in the method docs.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"-Xmx2g", "-Xmn128m"})
+public class KernelBenchmarks {
+
+    private Tensor projectionInput;   // [3200, 64]: LSTM input projection of all steps
+    private Tensor projectionKernel;  // [64, 256]
+    private Tensor tokens;            // [32, 100] token ids
+    private Tensor embeddings;        // [10000, 16]
+    private Tensor convInput;         // [32, 100, 16]
+    private Tensor convKernel;        // [5, 16, 32]
+    private Tensor convBias;          // [32]
+    private Tensor poolInput;         // [32, 96, 32]
+    private Tensor lstmInput;         // [32, 100, 64]
+    private Tensor lstmKernel;        // [64, 256]
+    private Tensor lstmRecurrent;     // [64, 256]
+    private Tensor lstmBias;          // [256]
+    private Tensor normInput;         // [32, 200, 32]
+    private Tensor gamma;
+    private Tensor beta;
+
+    @Setup
+    public void setUp() {
+        Kiln.seed(1);
+        projectionInput = leaf(3200, 64);
+        projectionKernel = weight(64, 256);
+        long[] ids = new long[32 * 100];
+        for (int i = 0; i < ids.length; i++) ids[i] = Kiln.random().nextInt(10_000);
+        tokens = Tensor.of(ids, 32, 100);
+        embeddings = weight(10_000, 16);
+        convInput = leaf(32, 100, 16);
+        convKernel = weight(5, 16, 32);
+        convBias = weight(32);
+        poolInput = leaf(32, 96, 32);
+        lstmInput = leaf(32, 100, 64);
+        lstmKernel = weight(64, 256);
+        lstmRecurrent = weight(64, 256);
+        lstmBias = weight(256);
+        normInput = leaf(32, 200, 32);
+        gamma = weight(32);
+        beta = weight(32);
+    }
+
+    private static Tensor leaf(long... shape) {
+        return Tensor.uniform(Shape.of(shape), -1, 1, DType.FLOAT32).requiringGrad();
+    }
+
+    private static Tensor weight(long... shape) {
+        return Tensor.parameter(Shape.of(shape), Initializer.glorotUniform(), DType.FLOAT32);
+    }
+
+    /** Runs forward, a sum, and backward in one memory scope; returns the loss so JMH keeps the work. */
+    private static double step(Tensor output) {
+        Tensor loss = output.sum();
+        loss.backward();
+        return loss.item();
+    }
+
+    /** [3200, 64]·[64, 256] forward and both gradients: 3 GEMMs of 2·3200·64·256 = 105 MFLOP each. */
+    @Benchmark
+    public double matmul() {
+        try (var scope = MemoryScope.open()) {
+            return step(projectionInput.matmul(projectionKernel));
+        }
+    }
+
+    /** Embedding(10000, 16) on [32, 100] tokens, forward and the segment-sum backward. */
+    @Benchmark
+    public double embedding() {
+        try (var scope = MemoryScope.open()) {
+            return step(NN.gather(embeddings, tokens));
+        }
+    }
+
+    /** Conv1D(32, 5) on [32, 100, 16], same padding: forward 2·32·100·5·16·32 = 16.4 MFLOP, backward twice that. */
+    @Benchmark
+    public double conv1d() {
+        try (var scope = MemoryScope.open()) {
+            return step(NN.conv1d(convInput, convKernel, convBias, 1, Padding.SAME, 1));
+        }
+    }
+
+    /** MaxPooling1D(2) on [32, 96, 32], forward and backward. */
+    @Benchmark
+    public double maxPool1d() {
+        try (var scope = MemoryScope.open()) {
+            return step(NN.maxPool1d(poolInput, 2, 2, Padding.VALID));
+        }
+    }
+
+    /** LSTM(64) over [32, 100, 64], ND4J's fused lstmLayer and lstmLayer_bp, loss on the last state. */
+    @Benchmark
+    public double lstm() {
+        try (var scope = MemoryScope.open()) {
+            return step(NN.lstm(lstmInput, lstmKernel, lstmRecurrent, lstmBias, null, null, false).lastHidden());
+        }
+    }
+
+    /** LayerNormalization over the last axis of [32, 200, 32], forward and backward. */
+    @Benchmark
+    public double layerNorm() {
+        try (var scope = MemoryScope.open()) {
+            return step(NN.layerNormalization(normInput, gamma, beta, 1e-3));
+        }
+    }
+}

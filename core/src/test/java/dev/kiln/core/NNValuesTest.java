@@ -1,0 +1,169 @@
+package dev.kiln.core;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+/** Forward values of the ops against naive loops and formulas written out here. */
+class NNValuesTest {
+
+    @Test
+    void softmaxRowsSumToOneAndMatchTheFormula() {
+        var x = Tensor.of(new double[] {1, 2, 3, -1, 0, 1}, 2, 3);
+        double[] s = x.softmax(-1).toDoubleArray();
+        double z = Math.exp(1) + Math.exp(2) + Math.exp(3);
+        assertEquals(Math.exp(2) / z, s[1], 1e-12);
+        assertEquals(1.0, s[0] + s[1] + s[2], 1e-12);
+        assertEquals(1.0, s[3] + s[4] + s[5], 1e-12);
+        assertArrayEquals(x.softmax(-1).log().toDoubleArray(), x.logSoftmax(-1).toDoubleArray(), 1e-12);
+    }
+
+    @Test
+    void geluExactAndApproximateAsKeras() {
+        var x = Tensor.of(new double[] {1.0, -0.5}, 2);
+        double[] exact = x.gelu(false).toDoubleArray();
+        double[] approx = x.gelu(true).toDoubleArray();
+        assertEquals(0.8413447460685429, exact[0], 1e-9);
+        assertEquals(-0.15426876936299344, exact[1], 1e-9);
+        assertEquals(0.8411919906082768, approx[0], 1e-9);
+    }
+
+    @Test
+    void activationValues() {
+        var x = Tensor.of(new double[] {-2, 0.5}, 2);
+        assertArrayEquals(new double[] {Math.exp(-2) - 1, 0.5}, x.elu(1.0).toDoubleArray(), 1e-12);
+        assertArrayEquals(new double[] {-0.4, 0.5}, x.leakyRelu(0.2).toDoubleArray(), 1e-7);   // ND4J keeps alpha in float32
+        assertArrayEquals(new double[] {Math.log1p(Math.exp(-2)), Math.log1p(Math.exp(0.5))}, x.softplus().toDoubleArray(), 1e-9);
+        assertArrayEquals(new double[] {-2 / (1 + Math.exp(2)), 0.5 / (1 + Math.exp(-0.5))}, x.swish().toDoubleArray(), 1e-9);
+        assertArrayEquals(new double[] {0, 0.5}, x.relu().toDoubleArray(), 0);
+    }
+
+    @Test
+    void conv1dMatchesANaiveLoopForEveryPadding() {
+        Kiln.seed(1);
+        var x = Tensor.uniform(Shape.of(2, 7, 3), -1, 1, DType.FLOAT64);
+        var w = Tensor.uniform(Shape.of(3, 3, 4), -1, 1, DType.FLOAT64);
+        var b = Tensor.uniform(Shape.of(4), -1, 1, DType.FLOAT64);
+        for (Padding padding : Padding.values()) {
+            for (int stride : new int[] {1, 2}) {
+                for (int dilation : new int[] {1, 2}) {
+                    if (stride > 1 && dilation > 1) continue;   // Keras rejects strides > 1 together with dilation > 1
+                    var actual = NN.conv1d(x, w, b, stride, padding, dilation);
+                    double[] expected = naiveConv1d(x, w, b, stride, padding, dilation);
+                    assertArrayEquals(expected, actual.toDoubleArray(), 1e-12, padding + " stride " + stride + " dilation " + dilation);
+                }
+            }
+        }
+    }
+
+    private static double[] naiveConv1d(Tensor x, Tensor w, Tensor b, int stride, Padding padding, int dilation) {
+        int batch = (int) x.size(0), steps = (int) x.size(1), channels = (int) x.size(2);
+        int k = (int) w.size(0), filters = (int) w.size(2);
+        int extent = (k - 1) * dilation + 1;
+        int outSteps = (int) padding.outputLength(steps, extent, stride);
+        int left = switch (padding) {
+            case VALID -> 0;
+            case CAUSAL -> extent - 1;
+            case SAME -> Math.max(0, (outSteps - 1) * stride + extent - steps) / 2;   // the extra pad goes right
+        };
+        double[] xv = x.toDoubleArray(), wv = w.toDoubleArray(), bv = b.toDoubleArray();
+        double[] out = new double[batch * outSteps * filters];
+        for (int n = 0; n < batch; n++)
+            for (int t = 0; t < outSteps; t++)
+                for (int f = 0; f < filters; f++) {
+                    double sum = bv[f];
+                    for (int j = 0; j < k; j++) {
+                        int src = t * stride + j * dilation - left;
+                        if (src < 0 || src >= steps) continue;
+                        for (int c = 0; c < channels; c++) sum += xv[(n * steps + src) * channels + c] * wv[(j * channels + c) * filters + f];
+                    }
+                    out[(n * outSteps + t) * filters + f] = sum;
+                }
+        return out;
+    }
+
+    @Test
+    void poolingMatchesANaiveLoop() {
+        var x = Tensor.of(new double[] {1, -1, 3, 2, 0, 5, -2, 4, 7, 1}, 1, 5, 2);
+        // valid, pool 2, stride 2 → windows {t0,t1}, {t2,t3}
+        assertArrayEquals(new double[] {3, 2, 0, 5}, NN.maxPool1d(x, 2, 2, Padding.VALID).toDoubleArray(), 0);
+        assertArrayEquals(new double[] {2, 0.5, -1, 4.5}, NN.averagePool1d(x, 2, 2, Padding.VALID).toDoubleArray(), 1e-12);
+        // same, pool 2, stride 2 → a third window {t4} alone; the average excludes the padding
+        assertArrayEquals(new double[] {3, 2, 0, 5, 7, 1}, NN.maxPool1d(x, 2, 2, Padding.SAME).toDoubleArray(), 0);
+        assertArrayEquals(new double[] {2, 0.5, -1, 4.5, 7, 1}, NN.averagePool1d(x, 2, 2, Padding.SAME).toDoubleArray(), 1e-12);
+    }
+
+    @Test
+    void layerNormalizationMatchesTheFormula() {
+        var x = Tensor.of(new double[] {1, 2, 4, -1, -1, -1}, 2, 3);
+        var gamma = Tensor.of(new double[] {1, 2, 0.5}, 3);
+        var beta = Tensor.of(new double[] {0, 1, -1}, 3);
+        double[] y = NN.layerNormalization(x, gamma, beta, 1e-3).toDoubleArray();
+        double mean = 7.0 / 3, variance = ((1 - mean) * (1 - mean) + (2 - mean) * (2 - mean) + (4 - mean) * (4 - mean)) / 3;
+        double inv = 1 / Math.sqrt(variance + 1e-3);
+        assertArrayEquals(new double[] {(1 - mean) * inv, (2 - mean) * inv * 2 + 1, (4 - mean) * inv * 0.5 - 1}, new double[] {y[0], y[1], y[2]}, 1e-12);
+        assertArrayEquals(new double[] {0, 1, -1}, new double[] {y[3], y[4], y[5]}, 1e-12);   // a constant row gives beta
+    }
+
+    @Test
+    void lstmMatchesAStepByStepCompositionOfKerasEquations() {
+        Kiln.seed(2);
+        int batch = 2, steps = 4, features = 3, units = 5;
+        var x = Tensor.uniform(Shape.of(batch, steps, features), -1, 1, DType.FLOAT64);
+        var kernel = Tensor.uniform(Shape.of(features, 4 * units), -0.5, 0.5, DType.FLOAT64);
+        var recurrent = Tensor.uniform(Shape.of(units, 4 * units), -0.5, 0.5, DType.FLOAT64);
+        var bias = Tensor.uniform(Shape.of(4 * units), -0.5, 0.5, DType.FLOAT64);
+        var fused = NN.lstm(x, kernel, recurrent, bias, null, null, false);
+
+        var h = Tensor.zeros(Shape.of(batch, units), DType.FLOAT64);
+        var c = Tensor.zeros(Shape.of(batch, units), DType.FLOAT64);
+        for (int t = 0; t < steps; t++) {
+            var z = x.slice(1, t, t + 1).reshape(batch, features).matmul(kernel).add(h.matmul(recurrent)).add(bias);
+            var i = z.slice(1, 0, units).sigmoid();
+            var f = z.slice(1, units, 2 * units).sigmoid();
+            var candidate = z.slice(1, 2 * units, 3 * units).tanh();
+            var o = z.slice(1, 3 * units, 4 * units).sigmoid();
+            c = f.mul(c).add(i.mul(candidate));
+            h = o.mul(c.tanh());
+            double[] expectedStep = h.toDoubleArray();
+            double[] actualStep = fused.sequence().slice(1, t, t + 1).toDoubleArray();
+            assertArrayEquals(expectedStep, actualStep, 1e-12, "step " + t);
+        }
+        assertArrayEquals(h.toDoubleArray(), fused.lastHidden().toDoubleArray(), 1e-12);
+        assertArrayEquals(c.toDoubleArray(), fused.lastCell().toDoubleArray(), 1e-12);
+    }
+
+    @Test
+    void lossValues() {
+        var logits = Tensor.of(new double[] {2.0, -1.0}, 2);
+        var labels = Tensor.of(new double[] {1, 0}, 2);
+        double[] bce = NN.sigmoidCrossEntropyWithLogits(logits, labels).toDoubleArray();
+        assertEquals(-Math.log(1 / (1 + Math.exp(-2))), bce[0], 1e-12);
+        assertEquals(-Math.log(1 - 1 / (1 + Math.exp(1))), bce[1], 1e-12);
+        // probabilities are clipped to [1e-7, 1 − 1e-7] as Keras does
+        double[] clipped = NN.binaryCrossEntropy(Tensor.of(new double[] {0.0, 1.0}, 2), labels).toDoubleArray();
+        assertEquals(-Math.log(1e-7), clipped[0], 1e-6);
+        assertEquals(-Math.log(1e-7), clipped[1], 1e-6);
+        var scores = Tensor.of(new double[] {1, 2, 3}, 1, 3);
+        double logZ = Math.log(Math.exp(1) + Math.exp(2) + Math.exp(3));
+        assertEquals(logZ - 2, NN.sparseSoftmaxCrossEntropyWithLogits(scores, Tensor.of(new int[] {1}, 1)).item(), 1e-12);
+        assertEquals(logZ - 3, NN.softmaxCrossEntropyWithLogits(scores, Tensor.of(new double[] {0, 0, 1}, 1, 3)).item(), 1e-12);
+        assertEquals(2.25, NN.squaredError(Tensor.of(new double[] {1.5}, 1), Tensor.of(new double[] {0}, 1)).item(), 1e-12);
+    }
+
+    @Test
+    void outOfRangeIndicesAndClassesAreNamed() {
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> NN.gather(Tensor.zeros(Shape.of(5, 2), DType.FLOAT32), Tensor.of(new int[] {1, 7}, 2)));
+        assertTrue(e.getMessage().contains("[0, 5)") && e.getMessage().contains("7"), e.getMessage());
+        var c = assertThrows(IllegalArgumentException.class,
+                () -> NN.sparseSoftmaxCrossEntropyWithLogits(Tensor.zeros(Shape.of(2, 3), DType.FLOAT32), Tensor.of(new int[] {0, 3}, 2)));
+        assertTrue(c.getMessage().contains("[0, 3)"), c.getMessage());
+        var k = assertThrows(IllegalArgumentException.class, () -> NN.conv1d(Tensor.zeros(Shape.of(32, 100), DType.FLOAT32),
+                Tensor.zeros(Shape.of(5, 16, 32), DType.FLOAT32), null, 1, Padding.VALID, 1));
+        assertTrue(k.getMessage().contains("[32, 100]") && k.getMessage().contains("[5, 16, 32]"), k.getMessage());
+    }
+}
