@@ -6,6 +6,7 @@ import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.random.impl.BernoulliDistribution;
+import org.nd4j.linalg.api.rng.Random;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
@@ -132,12 +133,28 @@ public final class NN {
      * noise_shape (SpatialDropout1D drops whole channels with [B, 1, C]). The mask comes from the seeded generator.
      */
     public static Tensor dropout(Tensor x, double rate, Shape noiseShape) {
+        return dropout(x, rate, noiseShape, null);
+    }
+
+    /**
+     * {@link #dropout(Tensor, double, Shape)} with the mask drawn from a generator seeded with {@code seed} (null:
+     * Kiln's global generator), so a layer with a seed of its own drops the same elements run after run.
+     */
+    public static Tensor dropout(Tensor x, double rate, Shape noiseShape, Long seed) {
         if (rate < 0 || rate >= 1) throw new IllegalArgumentException("dropout rate must be in [0, 1). Received: rate=" + rate);
         if (rate == 0) return x;
         double keep = 1 - rate;
         long[] maskShape = noiseShape == null ? x.array().shape() : noiseShape.dims();
         INDArray mask = Nd4j.createUninitialized(x.array().dataType(), maskShape);
-        Nd4j.exec(new BernoulliDistribution(mask, keep));
+        if (seed == null) {
+            Nd4j.exec(new BernoulliDistribution(mask, keep));
+        } else {
+            try (Random generator = Nd4j.getRandomFactory().getNewRandomInstance(seed)) {
+                Nd4j.getExecutioner().exec(new BernoulliDistribution(mask, keep), generator);
+            } catch (Exception e) {
+                throw new IllegalStateException("Could not release the dropout generator", e);
+            }
+        }
         mask.divi(keep);
         MemoryScope.track(mask);
         return x.mul(Tensor.fromArray(mask));
