@@ -82,12 +82,15 @@ public class RNN extends Layer {
     /** A new, unbuilt layer of this kind and configuration with other options (how Bidirectional makes its two copies). */
     protected RNN withOptions(Options options) { return new RNN(new Config(fresh(cell), options)); }
 
-    /** A new instance of {@code layer}'s class from its config (every layer has a public constructor taking its record). */
+    /**
+     * A new instance of {@code layer}'s class with its config and name, as Keras rebuilds a layer from its serialized
+     * config (every layer has a public constructor taking its record).
+     */
     @SuppressWarnings("unchecked")
     static <L extends Layer> L fresh(L layer) {
         LayerConfig config = layer.config();
         try {
-            return (L) layer.getClass().getConstructor(config.getClass()).newInstance(config);
+            return ((L) layer.getClass().getConstructor(config.getClass()).newInstance(config)).named(layer.name());
         } catch (ReflectiveOperationException e) {
             throw new IllegalArgumentException(layer.describe() + " cannot be copied: " + layer.getClass().getSimpleName()
                     + " needs a public constructor taking its " + config.getClass().getSimpleName(), e);
