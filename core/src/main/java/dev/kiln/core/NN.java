@@ -256,6 +256,40 @@ public final class NN {
         return new LstmOutputs(results[0], results[1], results[2]);
     }
 
+    /**
+     * The LSTM of {@link #lstm} composed from native primitives, with Keras's semantics for masks and direction:
+     * one GEMM and eight element-wise ops per step forward, a hand-written backward through time with one GEMM and
+     * five element-wise ops per step, and the input projections and weight gradients as single GEMMs over all steps
+     * (see {@code LstmKernel} for the equations of the backward).
+     *
+     * <p>{@code mask} [B, T] (or null) marks the steps that hold data (non-zero); at a masked step the state is
+     * carried over unchanged, so sequences of different lengths, padded before or after, share a batch. With
+     * {@code goBackwards} the steps run from last to first and the sequence comes back in that processing order,
+     * as Keras returns it. The sequence [B, T, U] is computed only when {@code returnSequences}; its entry at a
+     * masked step is the carried hidden state.
+     */
+    public static LstmOutputs lstmComposed(Tensor x, Tensor kernel, Tensor recurrentKernel, Tensor bias, Tensor initialHidden,
+                                           Tensor initialCell, Tensor mask, boolean goBackwards, boolean returnSequences) {
+        return LstmKernel.run(x, kernel, recurrentKernel, bias, initialHidden, initialCell, mask, goBackwards, returnSequences);
+    }
+
+    /** The outputs of {@link #gru}: every step's hidden state [B, T, U] (null unless asked for) and the last one [B, U]. */
+    public record GruOutputs(Tensor sequence, Tensor lastHidden) {}
+
+    /**
+     * A whole GRU layer with Keras's equations and gate order (z, r, h), composed from native primitives with a
+     * hand-written backward through time (ND4J's gru_bp is wrong; see {@code GruKernel} for the equations):
+     * z = σ(x·k_z + h·r_z + b_z), r = σ(x·k_r + h·r_r + b_r), hₜ = z·hₜ₋₁ + (1 − z)·ĥ with
+     * ĥ = tanh(x·k_h + b_h + r·(h·r_h + b'_h)) when {@code resetAfter} (bias [2, 3U]: input and recurrent rows) or
+     * ĥ = tanh(x·k_h + (r·h)·r_h + b_h) otherwise (bias [3U]). Shapes: x [B, T, C], kernel [C, 3U],
+     * recurrentKernel [U, 3U]; bias and initial state may be null. Mask, direction and sequence as
+     * {@link #lstmComposed}.
+     */
+    public static GruOutputs gru(Tensor x, Tensor kernel, Tensor recurrentKernel, Tensor bias, Tensor initialHidden, Tensor mask,
+                                 boolean goBackwards, boolean returnSequences, boolean resetAfter) {
+        return GruKernel.run(x, kernel, recurrentKernel, bias, initialHidden, mask, goBackwards, returnSequences, resetAfter);
+    }
+
     // ---- loss primitives (per element or per sample; the caller reduces) ----
 
     /**

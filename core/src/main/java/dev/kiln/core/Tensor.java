@@ -755,6 +755,35 @@ public final class Tensor {
         return concat(newAxis, expanded);
     }
 
+    /**
+     * The slices along {@code axis}, each without that axis (Keras's {@code ops.unstack}): how a recurrent loop reads
+     * one time step at a time. The slices share one backward, which places their gradients into one array.
+     */
+    public List<Tensor> unstack(int axis) {
+        int dim = shape().axis(axis);
+        int count = Math.toIntExact(value.size(dim));
+        INDArray[] slices = new INDArray[count];
+        for (int i = 0; i < count; i++) slices[i] = value.get(pointIndex(dim, i)).dup('c');
+        Tensor[] outputs = deriveMany("unstack", slices, gs -> {
+            INDArray dx = Nd4j.zeros(value.dataType(), value.shape());
+            for (int i = 0; i < count; i++) if (gs[i] != null) dx.get(pointIndex(dim, i)).assign(gs[i]);
+            return grads(dx);
+        }, this);
+        return List.of(outputs);
+    }
+
+    private INDArrayIndex[] pointIndex(int dim, long position) {
+        INDArrayIndex[] index = new INDArrayIndex[rank()];
+        for (int i = 0; i < index.length; i++) index[i] = i == dim ? NDArrayIndex.point(position) : NDArrayIndex.all();
+        return index;
+    }
+
+    /** The elements in reverse order along {@code axis} (Keras's {@code ops.flip}).   dx = g flipped back. */
+    public Tensor flip(int axis) {
+        long[] dim = {shape().axis(axis)};
+        return derive("flip", Native.first("reverse", dim, value), g -> grads(Native.first("reverse", dim, g)), this);
+    }
+
     /** Removes {@code axis}, which must have size 1. */
     public Tensor squeeze(int axis) {
         Shape s = shape();
