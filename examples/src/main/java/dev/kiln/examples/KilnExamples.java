@@ -7,7 +7,7 @@ import java.util.Map;
 /** The {@code kiln-examples} command: {@code kiln-examples <program> [options]}, {@code --help} for the list. */
 public final class KilnExamples {
 
-    private static final List<Program> PROGRAMS = List.of(new ImdbCnn(), new ImdbBow(), new ImdbTransformer(), new Env());
+    private static final List<Program> PROGRAMS = List.of(new ImdbCnn(), new ImdbBow(), new ImdbLstm(false), new ImdbLstm(true), new ImdbTransformer(), new Env());
 
     private KilnExamples() {}
 

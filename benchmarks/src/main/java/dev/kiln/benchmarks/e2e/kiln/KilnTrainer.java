@@ -18,6 +18,7 @@ import dev.kiln.layers.Dense;
 import dev.kiln.layers.Embedding;
 import dev.kiln.layers.GlobalAveragePooling1D;
 import dev.kiln.layers.GlobalMaxPooling1D;
+import dev.kiln.layers.LSTM;
 import dev.kiln.layers.MaxPooling1D;
 import dev.kiln.layers.TokenAndPositionEmbedding;
 import dev.kiln.layers.TransformerEncoder;
@@ -52,10 +53,11 @@ public final class KilnTrainer implements Trainer {
         Model model = switch (workload) {
             case W1 -> new Sequential(Input.of(DType.INT32, length), new Embedding(vocabulary, 16), new Conv1D(32, 5, RELU),
                     new MaxPooling1D(2), new GlobalMaxPooling1D(), new Dense(16, RELU), new Dense(1, SIGMOID));
+            case W2_32, W2_128 -> new Sequential(Input.of(DType.INT32, length), new Embedding(vocabulary, 64), new LSTM(64),
+                    new Dense(1, SIGMOID));
             case W3 -> new Sequential(Input.of(DType.INT32, length), new TokenAndPositionEmbedding(vocabulary, length, 32),
                     new TransformerEncoder(new TransformerEncoder.Config(32, 2).withDropout(0.1)), new GlobalAveragePooling1D(),
                     new Dense(1, SIGMOID));
-            default -> throw new IllegalArgumentException("Kiln does not run " + workload.id() + " yet");
         };
         model.compile(new Adam(1e-3), Losses.binaryCrossentropy());
         return model;
