@@ -39,6 +39,7 @@ class MemoryTest {
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         var command = new java.util.ArrayList<>(List.of(java, "-Xms64m", "-Xmx64m", "-XX:+AlwaysPreTouch", "-XX:+UseSerialGC",
+                "-Dorg.bytedeco.javacpp.maxphysicalbytes=0",   // JavaCPP's default cap (4x the heap) would stop the leak run
                 "-cp", classpath, MemoryProbe.class.getName(), Integer.toString(steps)));
         if (leak) command.add("leak");
         var builder = new ProcessBuilder(command).redirectErrorStream(true);
