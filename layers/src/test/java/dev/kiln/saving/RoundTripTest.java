@@ -17,6 +17,20 @@ import dev.kiln.core.Padding;
 import dev.kiln.core.Shape;
 import dev.kiln.core.Tensor;
 import dev.kiln.layers.Activation;
+import dev.kiln.layers.AdditiveAttention;
+import dev.kiln.layers.Attention;
+import dev.kiln.layers.Bidirectional;
+import dev.kiln.layers.GRU;
+import dev.kiln.layers.GRUCell;
+import dev.kiln.layers.LSTM;
+import dev.kiln.layers.MultiHeadAttention;
+import dev.kiln.layers.PositionEmbedding;
+import dev.kiln.layers.RNN;
+import dev.kiln.layers.SimpleRNN;
+import dev.kiln.layers.SinePositionEncoding;
+import dev.kiln.layers.TokenAndPositionEmbedding;
+import dev.kiln.layers.TransformerDecoder;
+import dev.kiln.layers.TransformerEncoder;
 import dev.kiln.layers.ActivationLayer;
 import dev.kiln.layers.Add;
 import dev.kiln.layers.AveragePooling1D;
@@ -197,6 +211,56 @@ class RoundTripTest extends LayerTesting {
 
     @AfterEach
     void countFinished() { finished++; }
+
+    @Test
+    void imdbLstmAndTransformerModels() {
+        Kiln.setFloatx(DType.FLOAT32);
+        var lstm = new Sequential(Input.of(DType.INT32, 20), new Embedding(new Embedding.Config(10_000, 64).withMaskZero(true)),
+                new LSTM(64), new Dense(1, SIGMOID));
+        roundTrip(lstm, tokens(3, 20, 10_000));
+        var transformer = new Sequential(Input.of(DType.INT32, 200), new TokenAndPositionEmbedding(20_000, 200, 32),
+                new TransformerEncoder(new TransformerEncoder.Config(32, 2).withDropout(0.1)), new GlobalAveragePooling1D(),
+                new Dropout(0.1), new Dense(20, RELU), new Dropout(0.1), new Dense(2, Activation.SOFTMAX));
+        roundTrip(transformer, tokens(2, 200, 20_000));
+    }
+
+    @Test
+    void recurrentLayersWithTheirSettings() {
+        var in = Input.of(5, 3);
+        var a = new SimpleRNN(4, true).apply(in);
+        var b = new GRU(new GRU.Config(4).withCell(c -> c.withResetAfter(false)).withReturnSequences(true)).apply(a);
+        var c = new Bidirectional(new LSTM(3, true), Bidirectional.MergeMode.SUM).apply(b);
+        var d = new RNN(new GRUCell(2)).apply(c);
+        roundTrip(new Model(in, d), random(2, 5, 3));
+        coveredInside("SimpleRNNCell", "GRUCell", "LSTMCell");
+    }
+
+    @Test
+    void attentionLayersAndTransformerBlocks() {
+        var query = Input.of(4, 6);
+        var value = Input.of(5, 6);
+        var heads = new MultiHeadAttention(2, 3).apply(query, value);             // [B, 4, 6]
+        var dot = new Attention().apply(query, value);
+        var additive = new AdditiveAttention().apply(query, value);
+        var positions = new PositionEmbedding(4).apply(query);
+        var sines = new SinePositionEncoding().apply(query);
+        var sum = new Add().apply(heads, dot, additive, positions, sines);
+        var encoded = new TransformerEncoder(8, 2).apply(sum);
+        var decoded = new TransformerDecoder(8, 2).apply(encoded, value);         // with cross-attention on value
+        roundTrip(new Model(List.of(query, value), decoded), random(2, 4, 6), random(2, 5, 6));
+        coveredInside("EinsumDense");
+    }
+
+    /** Parts that only exist inside another layer: the owner's round trip saved and restored them. */
+    private static void coveredInside(String... classNames) {
+        for (String name : classNames) {
+            try {
+                COVERED.add(Class.forName("dev.kiln.layers." + name));
+            } catch (ClassNotFoundException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
 
     /** Every concrete layer class of dev.kiln.layers is round-tripped by some test in this class (checked when all ran). */
     @Test
