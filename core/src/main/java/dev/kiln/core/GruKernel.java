@@ -56,6 +56,7 @@ final class GruKernel {
     private final DataType dtype;
     private final INDArray keep;       // the mask, time-major [T, B], or null
     private final INDArray dropped;    // 1 − keep, or null
+    private final boolean[] full;      // per step: no sequence is masked there
     private INDArray weights;          // W [K, P]
     private INDArray candidateKernel;  // recurrent_h [U, U], without resetAfter
     private INDArray inputs;           // xh of every step [T + 1, K, B]; hₜ is in rows [C, C + U) of step t + 1
@@ -75,6 +76,7 @@ final class GruKernel {
         this.dtype = x.array().dataType();
         this.keep = Recurrent.timeMajorMask(mask, dtype, goBackwards);
         this.dropped = keep == null ? null : Tensor.temp(keep.rsub(1.0));
+        this.full = Recurrent.fullSteps(keep, steps);
     }
 
     static NN.GruOutputs run(Tensor x, Tensor kernel, Tensor recurrentKernel, Tensor bias, Tensor initialHidden, Tensor mask,
@@ -161,7 +163,7 @@ final class GruKernel {
             Nd4j.exec(new MulOp(z, difference, work));
             INDArray h = block(inputs, (t + 1) * width * batch + features * batch, units, batch);
             Nd4j.exec(new AddOp(candidate, work, h));                                    // hₜ = ĥ + z·(hₜ₋₁ − ĥ)
-            if (keep != null) Recurrent.keepWhereMasked(h, hPrev, vector(keep, t * batch, batch), vector(dropped, t * batch, batch), work);
+            if (!full[(int) t]) Recurrent.keepWhereMasked(h, hPrev, vector(keep, t * batch, batch), vector(dropped, t * batch, batch), work);
             hPrev = h;
         }
         INDArray lastHidden = Recurrent.batchRows(hPrev);

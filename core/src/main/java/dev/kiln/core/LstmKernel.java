@@ -47,6 +47,7 @@ final class LstmKernel {
     private final DataType dtype;
     private final INDArray keep;       // the mask, time-major [T, B], or null
     private final INDArray dropped;    // 1 − keep, or null
+    private final boolean[] full;      // per step: no sequence is masked there
     private INDArray weights;          // W [K, 4U]
     private INDArray inputs;           // xh of every step [T + 1, K, B]; hₜ is in rows [C, C + U) of step t + 1
     private INDArray gates;            // i, f, g, o after their activations, gate by gate [4, T, U, B]
@@ -64,6 +65,7 @@ final class LstmKernel {
         this.dtype = x.array().dataType();
         this.keep = Recurrent.timeMajorMask(mask, dtype, goBackwards);
         this.dropped = keep == null ? null : Tensor.temp(keep.rsub(1.0));
+        this.full = Recurrent.fullSteps(keep, steps);
     }
 
     static NN.LstmOutputs run(Tensor x, Tensor kernel, Tensor recurrentKernel, Tensor bias, Tensor initialHidden,
@@ -126,7 +128,7 @@ final class LstmKernel {
             Nd4j.exec(new Tanh(c, work));
             INDArray h = block(inputs, (t + 1) * width * batch + features * batch, units, batch);
             Nd4j.exec(new MulOp(o, work, h));                               // hₜ = o·tanh cₜ
-            if (keep != null) {                                             // a masked step keeps the previous state
+            if (!full[(int) t]) {                                           // a masked step keeps the previous state
                 INDArray m = vector(keep, t * batch, batch);
                 INDArray notM = vector(dropped, t * batch, batch);
                 Recurrent.keepWhereMasked(c, cPrev, m, notM, work);
@@ -168,7 +170,7 @@ final class LstmKernel {
             INDArray dxh = block(dInputs, t * width * batch, width, batch);
             Nd4j.gemm(weights, dz, dxh, false, false, 1.0, 1.0);                               // dxₜ, dhₜ₋₁ += W·dz
             Nd4j.gemm(xh, dz, dWeights, false, true, 1.0, 1.0);                                // dW += xh·dzᵀ
-            if (keep != null) block(dInputs, t * width * batch + features * batch, units, batch).addi(dh.muliRowVector(vector(dropped, t * batch, batch)));
+            if (!full[(int) t]) block(dInputs, t * width * batch + features * batch, units, batch).addi(dh.muliRowVector(vector(dropped, t * batch, batch)));
         }
         return new INDArray[] {
             x.requiresGrad() ? Recurrent.batchMajorInputs(rows(steps(dInputs, 0, steps), 0, features), goBackwards) : null,

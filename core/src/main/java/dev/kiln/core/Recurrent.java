@@ -70,6 +70,21 @@ final class Recurrent {
     }
 
     /**
+     * Which steps hold data in every sequence of the batch (null mask: all), read once from the [T, B] mask: those
+     * steps need no masked update, which saves three ops per state per step where sequences overlap.
+     */
+    static boolean[] fullSteps(INDArray keep, long steps) {
+        boolean[] full = new boolean[Math.toIntExact(steps)];
+        if (keep == null) {
+            java.util.Arrays.fill(full, true);
+            return full;
+        }
+        double[] lowest = Tensor.temp(keep.min(1)).toDoubleVector();
+        for (int t = 0; t < full.length; t++) full[t] = lowest[t] == 1;
+        return full;
+    }
+
+    /**
      * Keras's masked update of a state [U, B] at one step: {@code updated = updated·m + previous·(1 − m)} with the
      * step's mask m [B] and 1 − m; exact for m of 0 and 1, so a masked step copies the previous state bit for bit.
      */

@@ -16,8 +16,10 @@ import java.util.List;
  * </pre>
  * with R = recurrent_kernel, σ the recurrentActivation and tanh the activation. Shapes: x [B, C] → h' [B, U];
  * kernel [C, 3U], recurrent_kernel [U, 3U]; bias [2, 3U] with resetAfter (row 0 b_in, row 1 b'), else [3U] (b_in only).
- * Whole sequences (inside {@link GRU}) run in the composed kernel {@link NN#gru} when the activations are Keras's
- * defaults and no recurrent dropout is active; otherwise the RNN steps through time.
+ * Whole sequences (inside {@link GRU}) run in the composed kernel {@link NN#gru} (ND4J's gru_bp is wrong) when the
+ * activations are Keras's defaults and no recurrent dropout is active; otherwise the RNN steps through time. Measured
+ * as for {@link LSTMCell}: 54-78 ms forward + backward over [32, 100, 64] with 64 units (resetAfter), 73-89 ms without
+ * resetAfter (a second GEMM per step).
  */
 public final class GRUCell extends RNNCell {
 
