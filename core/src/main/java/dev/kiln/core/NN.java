@@ -66,11 +66,11 @@ public final class NN {
     // ---- convolution and pooling ----
 
     /**
-     * 1-D convolution, channels last: x [B, T, C] ⊛ kernel [K, C, F] (+ bias [F]) → [B, T', F], as im2col and one
-     * GEMM: the K shifted (strided, dilated) views of the padded input are copied side by side into columns
-     * [B·T', K·C], which multiply the kernel seen as [K·C, F].
-     * dKernel = columnsᵀ·g, dBias = Σ g, dColumns = g·kernelᵀ added back at the K shifts (col2im).
-     * Three GEMMs in place of ND4J's conv1d_bp, which took 12-14 ms at [32, 100, 16] → 32 filters; these take about 1 ms.
+     * 1-D convolution, channels last: x [B, T, C] ⊛ kernel [K, C, F] (+ bias [F]) → [B, T', F], forward by ND4J's
+     * conv1d. The gradient goes through im2col: the K shifted (strided, dilated) views of the padded input side by
+     * side form columns [B·T', K·C]; dKernel = columnsᵀ·g, dBias = Σ g, and dColumns = g·kernelᵀ is added back at
+     * the K shifts (col2im). Two GEMMs in place of ND4J's conv1d_bp, which took 12-14 ms at [32, 100, 16] → 32
+     * filters; these take about 1 ms.
      */
     public static Tensor conv1d(Tensor x, Tensor kernel, Tensor bias, int stride, Padding padding, int dilation) {
         Shape xs = x.shape();
@@ -92,25 +92,18 @@ public final class NN {
         long total = padding == Padding.VALID ? 0 : Math.max(0, (outSteps - 1) * stride + extent - steps);
         long left = padding == Padding.CAUSAL ? total : total / 2;
         long paddedSteps = steps + total;
-        INDArray padded = x.array();
-        if (total > 0) {
-            padded = Tensor.temp(Nd4j.zeros(x.array().dataType(), batch, paddedSteps, channels));
-            padded.get(NDArrayIndex.all(), NDArrayIndex.interval(left, left + steps), NDArrayIndex.all()).assign(x.array());
-        }
-        INDArray columns = Tensor.temp(Nd4j.createUninitialized(x.array().dataType(), batch, outSteps, size, channels));
-        for (long j = 0; j < size; j++) {
-            columns.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.point(j), NDArrayIndex.all())
-                    .assign(padded.get(NDArrayIndex.all(), shifted(j * dilation, stride, outSteps), NDArrayIndex.all()));
-        }
-        INDArray columns2 = columns.reshape('c', batch * outSteps, size * channels);
+        long[] args = {size, stride, 0, dilation, padding.nd4jMode(), 1};   // kW, sW, pW, dW, padding mode, channels last
+        INDArray[] in = bias == null ? new INDArray[] {x.array(), kernel.array()} : new INDArray[] {x.array(), kernel.array(), bias.array()};
+        INDArray out = Native.first("conv1d", args, in);
         INDArray kernel2 = kernel.array().reshape('c', size * channels, filters);
-        INDArray out2 = Gemm.matmul(columns2, false, kernel2, false);
-        if (bias != null) out2.addiRowVector(bias.array());
-        INDArray out = Tensor.temp(out2).reshape('c', batch, outSteps, filters);
         Tensor[] inputs = bias == null ? new Tensor[] {x, kernel} : new Tensor[] {x, kernel, bias};
         return Tensor.derive("conv1d", out, g -> {
             INDArray g2 = g.reshape('c', batch * outSteps, filters);
-            INDArray dKernel = kernel.requiresGrad() ? Tensor.temp(Gemm.matmul(columns2, true, g2, false)).reshape('c', size, channels, filters) : null;
+            INDArray dKernel = null;
+            if (kernel.requiresGrad()) {
+                INDArray columns2 = columns(x.array(), size, stride, dilation, outSteps, left, paddedSteps).reshape('c', batch * outSteps, size * channels);
+                dKernel = Tensor.temp(Gemm.matmul(columns2, true, g2, false)).reshape('c', size, channels, filters);
+            }
             INDArray dBias = bias != null && bias.requiresGrad() ? g2.sum(0) : null;
             INDArray dx = null;
             if (x.requiresGrad()) {
@@ -131,6 +124,22 @@ public final class NN {
             }
             return bias == null ? grads(dx, dKernel) : grads(dx, dKernel, dBias);
         }, inputs);
+    }
+
+    /** im2col: the K shifted (strided, dilated) views of the padded input side by side, [B, T', K, C]. */
+    private static INDArray columns(INDArray x, long size, long stride, long dilation, long outSteps, long left, long paddedSteps) {
+        long batch = x.size(0), steps = x.size(1), channels = x.size(2);
+        INDArray padded = x;
+        if (paddedSteps > steps) {
+            padded = Tensor.temp(Nd4j.zeros(x.dataType(), batch, paddedSteps, channels));
+            padded.get(NDArrayIndex.all(), NDArrayIndex.interval(left, left + steps), NDArrayIndex.all()).assign(x);
+        }
+        INDArray columns = Tensor.temp(Nd4j.createUninitialized(x.dataType(), batch, outSteps, size, channels));
+        for (long j = 0; j < size; j++) {
+            columns.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.point(j), NDArrayIndex.all())
+                    .assign(padded.get(NDArrayIndex.all(), shifted(j * dilation, stride, outSteps), NDArrayIndex.all()));
+        }
+        return columns;
     }
 
     /** The time steps j, j + stride, ... that output steps 0 .. count−1 read for kernel tap offset j. */
