@@ -87,6 +87,13 @@ final class LstmKernel {
     /** Gate k (0 i, 1 f, 2 g, 3 o) of step t, [U, B]. */
     private INDArray gate(INDArray byGate, int k, long t) { return block(byGate, (k * steps + t) * units * batch, units, batch); }
 
+    /** The four gate blocks [U, B] of one step's [4U, B] buffer. */
+    private INDArray[] byGate(INDArray steps) {
+        long ub = units * batch;
+        return new INDArray[] {block(steps, 0, units, batch), block(steps, ub, units, batch), block(steps, 2 * ub, units, batch),
+            block(steps, 3 * ub, units, batch)};
+    }
+
     /** Gate k of every step, [T, U, B]. */
     private INDArray gate(INDArray byGate, int k) { return view(byGate, k * steps * units * batch, steps, units, batch); }
 
@@ -109,7 +116,7 @@ final class LstmKernel {
         else cPrev.assign(c0.array().transpose());
         gates = Tensor.temp(Nd4j.createUninitialized(dtype, 4, steps, units, batch));
         INDArray z = Tensor.temp(Nd4j.createUninitialized(dtype, 4 * units, batch));
-        INDArray[] zByGate = {block(z, 0, units, batch), block(z, ub, units, batch), block(z, 2 * ub, units, batch), block(z, 3 * ub, units, batch)};
+        INDArray[] zByGate = byGate(z);
         INDArray work = Tensor.temp(Nd4j.createUninitialized(dtype, units, batch));
         for (long t = 0; t < steps; t++) {
             Nd4j.gemm(weights, block(inputs, t * width * batch, width, batch), z, true, false, 1.0, 0.0);  // z = Wᵀ·xh
@@ -157,7 +164,7 @@ final class LstmKernel {
         INDArray dCell = Tensor.temp(dLastCell == null ? Nd4j.zeros(dtype, units, batch) : dLastCell.transpose().dup('c'));
         INDArray dWeights = Tensor.temp(Nd4j.zeros(dtype, width, 4 * units));
         INDArray dz = Tensor.temp(Nd4j.createUninitialized(dtype, 4 * units, batch));
-        INDArray[] dzByGate = {block(dz, 0, units, batch), block(dz, ub, units, batch), block(dz, 2 * ub, units, batch), block(dz, 3 * ub, units, batch)};
+        INDArray[] dzByGate = byGate(dz);
         INDArray work = Tensor.temp(Nd4j.createUninitialized(dtype, units, batch));
         for (long t = steps - 1; t >= 0; t--) {
             INDArray dh = block(dInputs, (t + 1) * width * batch + features * batch, units, batch);
@@ -170,7 +177,9 @@ final class LstmKernel {
             INDArray dxh = block(dInputs, t * width * batch, width, batch);
             Nd4j.gemm(weights, dz, dxh, false, false, 1.0, 1.0);                               // dxₜ, dhₜ₋₁ += W·dz
             Nd4j.gemm(xh, dz, dWeights, false, true, 1.0, 1.0);                                // dW += xh·dzᵀ
-            if (!full[(int) t]) block(dInputs, t * width * batch + features * batch, units, batch).addi(dh.muliRowVector(vector(dropped, t * batch, batch)));
+            if (!full[(int) t]) {                                                              // a masked step passes dh on
+                block(dInputs, t * width * batch + features * batch, units, batch).addi(dh.muliRowVector(vector(dropped, t * batch, batch)));
+            }
         }
         return new INDArray[] {
             x.requiresGrad() ? Recurrent.batchMajorInputs(rows(steps(dInputs, 0, steps), 0, features), goBackwards) : null,

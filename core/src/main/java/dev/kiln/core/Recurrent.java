@@ -49,7 +49,7 @@ final class Recurrent {
 
     /** {@code x} [B, T, ...] reversed along time (a new array), or {@code x} itself when not going backwards. */
     static INDArray inProcessingOrder(INDArray x, boolean goBackwards) {
-        return goBackwards ? Tensor.temp(Native.first("reverse", new long[] {1}, x)) : x;
+        return goBackwards ? Tensor.temp(Tensor.reversed(x, 1)) : x;
     }
 
     /** Copies x [B, T, C] into rows [0, C) of the first T steps of {@code buffer} [≥T, K, B]. */
@@ -102,7 +102,7 @@ final class Recurrent {
         INDArray dx = timeMajor.permute(2, 0, 1).dup('c');
         if (!goBackwards) return dx;
         Tensor.temp(dx);
-        return Native.first("reverse", new long[] {1}, dx);
+        return Tensor.reversed(dx, 1);
     }
 
     /** A [U, B] state as [B, U]. */

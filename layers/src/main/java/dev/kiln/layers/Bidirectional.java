@@ -71,7 +71,8 @@ public final class Bidirectional extends Layer {
     protected void checkInputShapes(List<Shape> shapes) {
         int states = forwardLayer.cell().stateSizes().size();
         if (shapes.size() != 1 && shapes.size() != 1 + 2 * states) {
-            throw inputError("expects its input alone or with " + states + " initial state(s) per direction", (shapes.size() - 1) + " initial states");
+            throw inputError("expects its input alone or with " + states + " initial state(s) per direction",
+                    (shapes.size() - 1) + " initial states");
         }
         forwardLayer.checkInputShapes(forwardPart(shapes));
         backwardLayer.checkInputShapes(backwardPart(shapes));

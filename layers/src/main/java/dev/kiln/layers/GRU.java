@@ -24,7 +24,9 @@ public final class GRU extends RNN {
         public Config(int units) { this(new GRUCell.Config(units), RNN.Options.DEFAULTS, null); }
 
         /** Changes the cell's options: {@code config.withCell(c -> c.withDropout(0.2, 0.2))}. */
-        public Config withCell(UnaryOperator<GRUCell.Config> change) { return new Config(change.apply(cell), options, activityRegularizer); }
+        public Config withCell(UnaryOperator<GRUCell.Config> change) {
+            return new Config(change.apply(cell), options, activityRegularizer);
+        }
 
         public Config withOptions(RNN.Options options) { return new Config(cell, options, activityRegularizer); }
 

@@ -30,7 +30,9 @@ public final class LSTM extends RNN {
         public Config(int units) { this(new LSTMCell.Config(units), RNN.Options.DEFAULTS, null); }
 
         /** Changes the cell's options: {@code config.withCell(c -> c.withDropout(0.2, 0.2))}. */
-        public Config withCell(UnaryOperator<LSTMCell.Config> change) { return new Config(change.apply(cell), options, activityRegularizer); }
+        public Config withCell(UnaryOperator<LSTMCell.Config> change) {
+            return new Config(change.apply(cell), options, activityRegularizer);
+        }
 
         public Config withOptions(RNN.Options options) { return new Config(cell, options, activityRegularizer); }
 

@@ -113,7 +113,9 @@ public class RNN extends Layer {
         }
         for (int i = 1; i < shapes.size(); i++) {
             Shape expected = Shape.of(x.get(0), sizes.get(i - 1));
-            if (!shapes.get(i).isCompatibleWith(expected)) throw inputError("expects initial state " + (i - 1) + " of shape " + expected, shapes.get(i));
+            if (!shapes.get(i).isCompatibleWith(expected)) {
+                throw inputError("expects initial state " + (i - 1) + " of shape " + expected, shapes.get(i));
+            }
         }
         if (states != null && x.get(0) != Shape.UNKNOWN && x.get(0) != states.get(0).size(0)) {
             throw inputError("is stateful and keeps states for a batch of " + states.get(0).size(0)
@@ -139,7 +141,7 @@ public class RNN extends Layer {
         }
         if (options.stateful()) keepStates(result.states());
         var outputs = new ArrayList<Tensor>();
-        outputs.add(options.returnSequences() ? zeroMasked(result.outputs(), mask) : result.lastOutput());  // [B, T, U] or [B, U]
+        outputs.add(options.returnSequences() ? zeroMasked(result.outputs(), mask) : result.lastOutput());   // [B, T, U] / [B, U]
         if (options.returnState()) outputs.addAll(result.states());
         return outputs;
     }
@@ -147,7 +149,9 @@ public class RNN extends Layer {
     private List<Tensor> initialStates(List<Tensor> inputs) {
         if (inputs.size() > 1) return inputs.subList(1, inputs.size());
         var initial = new ArrayList<Tensor>();
-        for (int i = 0; i < cell.stateSizes().size(); i++) initial.add(states == null ? null : states.get(i).mul(1.0));   // a copy: keepStates overwrites
+        for (int i = 0; i < cell.stateSizes().size(); i++) {
+            initial.add(states == null ? null : states.get(i).mul(1.0));   // a copy: keepStates overwrites the kept one
+        }
         return initial;
     }
 
@@ -157,25 +161,28 @@ public class RNN extends Layer {
         List<Tensor> steps = x.unstack(1);                                         // T × [B, C]
         List<Tensor> keep = mask == null ? null : mask.cast(x.dtype()).expandDims(-1).unstack(1);   // T × [B, 1]
         List<Tensor> drop = mask == null ? null : mask.cast(x.dtype()).expandDims(-1).rsub(1.0).unstack(1);
-        var states = new ArrayList<Tensor>();
-        for (int i = 0; i < initial.size(); i++) states.add(initial.get(i) != null ? initial.get(i) : zeros(batch, cell.stateSizes().get(i)));
-        Tensor previous = cell.outputSize() == cell.stateSizes().get(0) ? states.get(0) : zeros(batch, cell.outputSize());
+        var current = new ArrayList<Tensor>();
+        for (int i = 0; i < initial.size(); i++) {
+            current.add(initial.get(i) != null ? initial.get(i) : zeros(batch, cell.stateSizes().get(i)));
+        }
+        Tensor previous = cell.outputSize() == cell.stateSizes().get(0) ? current.get(0) : zeros(batch, cell.outputSize());
         var outputs = new ArrayList<Tensor>();
         for (int s = 0; s < steps.size(); s++) {
             int t = options.goBackwards() ? steps.size() - 1 - s : s;
-            RNNCell.Step step = cell.step(steps.get(t), states, training);
+            RNNCell.Step step = cell.step(steps.get(t), current, training);
             Tensor output = step.output();
             List<Tensor> next = step.states();
             if (keep != null) {
                 output = blend(keep.get(t), drop.get(t), output, previous);
-                for (int i = 0; i < next.size(); i++) states.set(i, blend(keep.get(t), drop.get(t), next.get(i), states.get(i)));
+                for (int i = 0; i < next.size(); i++) current.set(i, blend(keep.get(t), drop.get(t), next.get(i), current.get(i)));
             } else {
-                states = new ArrayList<>(next);
+                current = new ArrayList<>(next);
             }
             previous = output;
             if (options.returnSequences()) outputs.add(output);
         }
-        return new RNNCell.Sequence(options.returnSequences() ? Tensor.stack(1, outputs.toArray(Tensor[]::new)) : null, previous, states);
+        Tensor sequence = options.returnSequences() ? Tensor.stack(1, outputs.toArray(Tensor[]::new)) : null;   // [B, T, U]
+        return new RNNCell.Sequence(sequence, previous, current);
     }
 
     /** updated where the step holds data, old where it is masked: exact for masks of 1 and 0. */
@@ -212,7 +219,9 @@ public class RNN extends Layer {
         if (values.size() != sizes.size()) throw inputError("keeps " + sizes.size() + " state(s)", values.size() + " values");
         for (int i = 0; i < sizes.size(); i++) {
             Shape s = values.get(i).shape();
-            if (s.rank() != 2 || s.get(1) != sizes.get(i)) throw inputError("keeps state " + i + " of shape [batch, " + sizes.get(i) + "]", s);
+            if (s.rank() != 2 || s.get(1) != sizes.get(i)) {
+                throw inputError("keeps state " + i + " of shape [batch, " + sizes.get(i) + "]", s);
+            }
         }
         states = null;
         keepStates(values);

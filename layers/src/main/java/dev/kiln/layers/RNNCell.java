@@ -71,7 +71,9 @@ public abstract class RNNCell extends Layer {
         }
         for (int i = 0; i < sizes.size(); i++) {
             Shape expected = Shape.of(input.get(0), sizes.get(i));
-            if (!shapes.get(i + 1).isCompatibleWith(expected)) throw inputError("expects state " + i + " of shape " + expected, shapes.get(i + 1));
+            if (!shapes.get(i + 1).isCompatibleWith(expected)) {
+                throw inputError("expects state " + i + " of shape " + expected, shapes.get(i + 1));
+            }
         }
     }
 

@@ -88,6 +88,17 @@ class RNNTest extends LayerTesting {
     }
 
     @Test
+    void eachBuiltInCellStepHasCorrectGradients() {
+        var cells = List.<RNNCell>of(new SimpleRNNCell(2), new LSTMCell(2), new GRUCell(2),
+                new GRUCell(new GRUCell.Config(2).withResetAfter(false)), new LSTMCell(new LSTMCell.Config(2).withUnitForgetBias(false)));
+        for (RNNCell cell : cells) {
+            var inputs = new ArrayList<Tensor>(List.of(GradientCheck.random(3, 2)));
+            for (int size : cell.stateSizes()) inputs.add(GradientCheck.random(3, size));
+            checkGradients(cell, in -> joined(cell.apply(in, true)), inputs.toArray(Tensor[]::new));
+        }
+    }
+
+    @Test
     void customCellsWorkInBidirectionalAndRoundTripTheirConfig() {
         var rnn = new RNN(cell(2), RNN.Options.DEFAULTS.withReturnSequences(true));
         var bi = new Bidirectional(rnn);

@@ -56,7 +56,7 @@ class RecurrentTrainingTest {
         var model = new Sequential(new Embedding(new Embedding.Config(6, 8).withMaskZero(true)), new LSTM(8), new Dense(1));
         var optimizer = new Adam(0.02);
         double before = accuracy(model, test);
-        for (int step = 0; step < 250; step++) {
+        for (int step = 0; step < 150; step++) {
             long[] rows = new long[32];
             for (int i = 0; i < rows.length; i++) rows[i] = random.nextInt(512);
             try (var scope = MemoryScope.open()) {
