@@ -32,9 +32,9 @@ final class Gemm {
         return c;
     }
 
-    private static INDArray rowMajor(INDArray x) {
-        boolean contiguous = x.ordering() == 'c' && x.elementWiseStride() == 1 && !x.isView();
-        return contiguous || (x.ordering() == 'c' && x.offset() == 0 && x.length() == x.data().length() && x.elementWiseStride() == 1)
-                ? x : x.dup('c');
+    /** A dense row-major array with x's values: x itself when it already is one, otherwise a copy the caller closes. */
+    static INDArray rowMajor(INDArray x) {
+        boolean dense = x.ordering() == 'c' && x.elementWiseStride() == 1 && x.offset() == 0 && x.length() == x.data().length();
+        return dense ? x : x.dup('c');
     }
 }

@@ -90,7 +90,7 @@ final class HostLoops {
 
     /** x's values in row-major order, in scratch slot {@code slot}. */
     private static float[] floats(INDArray x, int slot) {
-        INDArray dense = contiguous(x);
+        INDArray dense = Gemm.rowMajor(x);
         float[] values = floatScratch(slot, Math.toIntExact(x.length()));
         dense.data().asNioFloat().get(values, 0, (int) x.length());
         if (dense != x) dense.close();
@@ -98,7 +98,7 @@ final class HostLoops {
     }
 
     private static double[] doubles(INDArray x, int slot) {
-        INDArray dense = contiguous(x);
+        INDArray dense = Gemm.rowMajor(x);
         double[] values = doubleScratch(slot, Math.toIntExact(x.length()));
         if (x.dataType() == DataType.DOUBLE) {
             dense.data().asNioDouble().get(values, 0, (int) x.length());
@@ -108,11 +108,6 @@ final class HostLoops {
         }
         if (dense != x) dense.close();
         return values;
-    }
-
-    private static INDArray contiguous(INDArray x) {
-        boolean dense = x.ordering() == 'c' && x.elementWiseStride() == 1 && x.offset() == 0 && x.length() == x.data().length();
-        return dense ? x : x.dup('c');
     }
 
     // ---- index maps ----
