@@ -53,19 +53,48 @@ class NNValuesTest {
     }
 
     @Test
-    void conv1dMatchesANaiveLoopForEveryPadding() {
+    void conv1dMatchesANaiveLoopForEveryPaddingInBothFloatTypesAndBothPaths() {
         Kiln.seed(1);
         var x = Tensor.uniform(Shape.of(2, 7, 3), -1, 1, DType.FLOAT64);
         var w = Tensor.uniform(Shape.of(3, 3, 4), -1, 1, DType.FLOAT64);
         var b = Tensor.uniform(Shape.of(4), -1, 1, DType.FLOAT64);
-        for (Padding padding : Padding.values()) {
-            for (int stride : new int[] {1, 2}) {
-                for (int dilation : new int[] {1, 2}) {
-                    if (stride > 1 && dilation > 1) continue;   // Keras rejects strides > 1 together with dilation > 1
-                    var actual = NN.conv1d(x, w, b, stride, padding, dilation);
-                    double[] expected = naiveConv1d(x, w, b, stride, padding, dilation);
-                    assertArrayEquals(expected, actual.toDoubleArray(), 1e-12, padding + " stride " + stride + " dilation " + dilation);
+        for (boolean hostLoops : new boolean[] {true, false}) {
+            HostLoops.force(hostLoops);
+            try {
+                for (Padding padding : Padding.values()) {
+                    for (int stride : new int[] {1, 2}) {
+                        for (int dilation : new int[] {1, 2}) {
+                            if (stride > 1 && dilation > 1) continue;   // Keras rejects strides > 1 together with dilation > 1
+                            double[] expected = naiveConv1d(x, w, b, stride, padding, dilation);
+                            String label = padding + " stride " + stride + " dilation " + dilation + " host loops " + hostLoops;
+                            assertArrayEquals(expected, NN.conv1d(x, w, b, stride, padding, dilation).toDoubleArray(), 1e-12, label);
+                            var float32 = NN.conv1d(x.cast(DType.FLOAT32), w.cast(DType.FLOAT32), b.cast(DType.FLOAT32), stride, padding, dilation);
+                            assertArrayEquals(expected, float32.toDoubleArray(), 1e-5, label + " float32");
+                        }
+                    }
                 }
+            } finally {
+                HostLoops.force(null);
+            }
+        }
+    }
+
+    @Test
+    void reluAndItsGradientAtZeroAndBothSignsInBothFloatTypesAndBothPaths() {
+        double[] values = {-2, -0.0, 0.0, 0.5, 3};
+        for (boolean hostLoops : new boolean[] {true, false}) {
+            HostLoops.force(hostLoops);
+            try {
+                for (DType type : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
+                    var x = Tensor.of(values, 5).cast(type).requiringGrad();
+                    var y = x.relu();
+                    y.mul(Tensor.of(new double[] {1, 2, 3, 4, 5}, 5).cast(type)).sum().backward();
+                    String label = type + " host loops " + hostLoops;
+                    assertArrayEquals(new double[] {0, 0, 0, 0.5, 3}, y.toDoubleArray(), 0, label);
+                    assertArrayEquals(new double[] {0, 0, 0, 4, 5}, x.grad().toDoubleArray(), 0, label);
+                }
+            } finally {
+                HostLoops.force(null);
             }
         }
     }

@@ -17,11 +17,13 @@ class Nd4jPathsGradientTest {
     void restore() { HostLoops.force(null); }
 
     @Test
-    void gatherConvolutionPoolingAndMax() {
+    void gatherConvolutionPoolingMaxAndRelu() {
         check(in -> NN.gather(in.get(0), Tensor.of(new int[] {1, 3, 1, 0}, 2, 2)), random(4, 2));
         check(in -> NN.conv1d(in.get(0), in.get(1), in.get(2), 2, Padding.SAME, 1), random(1, 6, 2), random(2, 2, 3), random(3));
         check(in -> NN.conv1d(in.get(0), in.get(1), in.get(2), 1, Padding.CAUSAL, 2), random(2, 6, 2), random(2, 2, 2), random(2));
+        check(in -> NN.conv1d(in.get(0), in.get(1), null, 2, Padding.VALID, 1), random(2, 7, 2), random(3, 2, 2));
         check(in -> NN.maxPool1d(in.get(0), 3, 1, Padding.SAME), random(2, 5, 2));
         check(in -> in.get(0).max(1), random(2, 5, 3));
+        check(in -> in.get(0).relu(), random(3, 4));
     }
 }
