@@ -34,6 +34,10 @@ public final class Tensor {
         INDArray[] apply(INDArray outputGrad);
     }
 
+    static {
+        Kiln.applyJavaCppDefaults();   // before this class touches ND4J, so before JavaCPP loads
+    }
+
     private static final ThreadLocal<int[]> NO_GRAD_DEPTH = ThreadLocal.withInitial(() -> new int[1]);
     private static final Tensor[] NO_INPUTS = new Tensor[0];
 
@@ -44,6 +48,7 @@ public final class Tensor {
     private final boolean requiresGrad;
     private INDArray grad;              // for leaves: a buffer kept across steps, valid only when gradValid
     private boolean gradValid;
+    private boolean gradBorrowed;       // grad is an array this tensor does not own (a view, or shared): never add in place
 
     private Tensor(INDArray value, String op, Tensor[] inputs, Backward backward, boolean requiresGrad) {
         this.value = value;
@@ -290,8 +295,17 @@ public final class Tensor {
         return true;
     }
 
+    /**
+     * Adds g to this tensor's gradient. A gradient that is not fresh (a view, or an array handed to several inputs, as
+     * add() does) is borrowed rather than copied, and replaced by a new sum if a second gradient arrives: copying
+     * every reshape's and permute's gradient cost 8% of a Transformer step.
+     */
     private void accumulate(INDArray g, boolean fresh) {
-        if (gradValid) {
+        if (gradValid && gradBorrowed) {
+            grad = temp(grad.add(g));
+            gradBorrowed = false;
+            if (fresh) MemoryScope.track(g);
+        } else if (gradValid) {
             grad.addi(g);
             if (fresh) MemoryScope.track(g);
         } else if (isLeaf() && grad != null && Arrays.equals(grad.shape(), g.shape())) {
@@ -301,8 +315,9 @@ public final class Tensor {
             grad = g.dup();                       // lives as long as the leaf: not recorded in any scope
             if (fresh) MemoryScope.track(g);
         } else {
-            grad = fresh ? g : g.dup();           // dup: add() hands the same array to both of its inputs
-            MemoryScope.track(grad);
+            grad = g;
+            gradBorrowed = !fresh;
+            if (fresh) MemoryScope.track(g);
         }
         gradValid = true;
     }
@@ -465,8 +480,12 @@ public final class Tensor {
 
     // ---- activations ----
 
-    /** max(x, 0).   Gradient: ND4J's relu_bp. */
+    /** max(x, 0).   dx = g where x > 0, else 0: host loops on the CPU (3-6x faster), ND4J's relu and relu_bp elsewhere. */
     public Tensor relu() {
+        if (HostLoops.enabled()) {
+            INDArray out = HostLoops.relu(value);
+            return derive("relu", out, g -> grads(HostLoops.reluGrad(out, g)), this);
+        }
         INDArray out = Native.exec("relu", new long[0], new double[] {0.0}, new boolean[0], value)[0];
         return derive("relu", out, g -> Native.exec("relu_bp", new long[0], new double[] {0.0}, new boolean[0], value, g), this);
     }
