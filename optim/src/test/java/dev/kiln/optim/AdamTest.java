@@ -49,6 +49,31 @@ class AdamTest {
         }
     }
 
+    /** Float32 on the CPU takes the host loop: the same formula, to float32 rounding, for Adam and AdamW. */
+    @Test
+    void float32StepsMatchTheFormula() {
+        var problem = new Quadratic(Quadratic.START, DType.FLOAT32);
+        var adam = new Adam(0.1);
+        double[] w = Quadratic.START.clone();
+        double[] m = new double[4];
+        double[] v = new double[4];
+        for (int t = 1; t <= 5; t++) {
+            w = adamStep(w, Quadratic.gradient(problem.values()), m, v, null, t, 0.1, 0.9, 0.999, 1e-7);
+            problem.step(adam);
+            assertArrayEquals(w, problem.values(), 1e-5, "float32 Adam step " + t);
+            assertArrayEquals(v, adam.state().slots().get(0).get("velocity").values(), 1e-4, "float32 velocity after step " + t);
+        }
+        var decayed = new Quadratic(Quadratic.START, DType.FLOAT32);
+        var reference = new Quadratic(Quadratic.START, DType.FLOAT64);
+        var adamW32 = new AdamW(0.1);
+        var adamW64 = new AdamW(0.1);
+        for (int t = 1; t <= 5; t++) {
+            decayed.step(adamW32);
+            reference.step(adamW64);
+            assertArrayEquals(reference.values(), decayed.values(), 1e-5, "float32 AdamW step " + t);
+        }
+    }
+
     /** With a fast-forgetting beta2 the velocity falls as the gradient shrinks, so AMSGrad's running max matters. */
     @Test
     void amsgradKeepsTheLargestVelocity() {
