@@ -22,7 +22,25 @@ public final class Kiln {
     private static DType floatx = DType.FLOAT32;
     private static volatile String backend;
 
+    static {
+        applyJavaCppDefaults();
+    }
+
     private Kiln() {}
+
+    /**
+     * With a positive {@code org.bytedeco.javacpp.maxPhysicalBytes} (JavaCPP's default: four times the heap),
+     * JavaCPP reads the process's resident size on every native allocation, which cost 5% of a small training step,
+     * and fails allocations past a cap that counts the heap too. Kiln frees each step's arrays itself and keeps
+     * JavaCPP's limit on the bytes it allocates ({@code maxBytes}), so it turns the resident-size check off unless
+     * the property is set. It must run before JavaCPP loads: the Kiln and Tensor classes call it when they load.
+     */
+    static void applyJavaCppDefaults() {
+        if (System.getProperty("org.bytedeco.javacpp.maxphysicalbytes") == null
+                && System.getProperty("org.bytedeco.javacpp.maxPhysicalBytes") == null) {
+            System.setProperty("org.bytedeco.javacpp.maxphysicalbytes", "0");
+        }
+    }
 
     /** Makes weight initialization, dropout and shuffling reproducible from here on. */
     public static synchronized void seed(long seed) {

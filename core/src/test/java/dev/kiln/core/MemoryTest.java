@@ -34,12 +34,15 @@ class MemoryTest {
         assertTrue(result[1] - result[0] > 3 * BOUND, "a deliberate leak should show; growth was " + (result[1] - result[0]));
     }
 
-    /** Runs {@link MemoryProbe} in a JVM with a 64 MiB pre-touched heap; returns {warm, end, released}. */
+    /**
+     * Runs {@link MemoryProbe} in a JVM with a 64 MiB pre-touched heap; returns {warm, end, released}. No JavaCPP
+     * property is passed: the leak run also checks that Kiln turns off JavaCPP's resident-size cap (four times the
+     * heap), which would otherwise stop it.
+     */
     private static long[] runProbe(int steps, boolean leak) throws IOException, InterruptedException {
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         var command = new java.util.ArrayList<>(List.of(java, "-Xms64m", "-Xmx64m", "-XX:+AlwaysPreTouch", "-XX:+UseSerialGC",
-                "-Dorg.bytedeco.javacpp.maxphysicalbytes=0",   // JavaCPP's default cap (4x the heap) would stop the leak run
                 "-cp", classpath, MemoryProbe.class.getName(), Integer.toString(steps)));
         if (leak) command.add("leak");
         var builder = new ProcessBuilder(command).redirectErrorStream(true);
