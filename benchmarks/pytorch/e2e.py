@@ -139,10 +139,12 @@ def batches(sequences, batch_size, wanted):
             for b in range(count)]
 
 
-def time_chunks(warmup, chunks, chunk_steps, batch_size, step):
-    """Runs `warmup` untimed steps, then returns the samples/s of each timed chunk, as Protocol.time."""
+def time_chunks(warmup, warmup_seconds, chunks, chunk_steps, batch_size, step):
+    """Runs untimed steps for at least `warmup` steps and `warmup_seconds` seconds, then returns the samples/s of
+    each timed chunk, as Protocol.time."""
     index = 0
-    while index < warmup:
+    warmup_end = time.perf_counter() + warmup_seconds
+    while index < warmup or time.perf_counter() < warmup_end:
         step(index)
         index += 1
     rates = []
@@ -197,6 +199,7 @@ def main():
     parser.add_argument("--data", required=True)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--warmup", type=int, default=10)
+    parser.add_argument("--warmup-seconds", type=int, default=5)
     parser.add_argument("--chunks", type=int, default=5)
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--infer-steps", type=int, default=2)
@@ -211,10 +214,10 @@ def main():
     synthetic = read_sequences(args.data, "synthetic")
     session = Session(args.workload, args.seed)
     train = batches(synthetic, batch_size, args.warmup + args.chunks * args.steps)
-    train_chunks = time_chunks(args.warmup, args.chunks, args.steps, batch_size,
+    train_chunks = time_chunks(args.warmup, args.warmup_seconds, args.chunks, args.steps, batch_size,
                                lambda step: session.train_step(train[step % len(train)]))
     inference = batches(synthetic, args.infer_batch, INFERENCE_WARMUP + args.chunks * args.infer_steps)
-    inference_chunks = time_chunks(INFERENCE_WARMUP, args.chunks, args.infer_steps, args.infer_batch,
+    inference_chunks = time_chunks(INFERENCE_WARMUP, args.warmup_seconds, args.chunks, args.infer_steps, args.infer_batch,
                                    lambda step: session.predict(inference[step % len(inference)]))
     peak_rss = peak_rss_mib()
     test_accuracy = accuracy(Session(args.workload, args.seed), args, batch_size) if args.accuracy else None

@@ -46,7 +46,8 @@ public final class EndToEnd {
               --workloads W1,W2-32,W2-128,W3   which workloads (default: all)
               --frameworks dl4j,pytorch        which frameworks (default: every registered one, and pytorch)
               --threads N      native threads for every framework (default 2)
-              --warmup N       untimed training steps (default 10)
+              --warmup N       untimed training steps, at least (default 10)
+              --warmup-seconds S  seconds of untimed steps, at least (default 5)
               --chunks N       timed chunks; rates are their median (default 5)
               --steps N        training steps per chunk (default 20)
               --infer-steps N  inference batches per chunk (default 2)
@@ -189,10 +190,10 @@ public final class EndToEnd {
         runs.stream().filter(run -> run.result() != null)
                 .collect(Collectors.toMap(Run::framework, run -> run.result().version(), (a, b) -> a, LinkedHashMap::new))
                 .forEach((framework, version) -> out.append(String.format("- %s: %s%n", framework, version)));
-        out.append(String.format(Locale.ROOT, "- Protocol: %d threads, OMP_WAIT_POLICY=PASSIVE; training: %d warm-up steps,"
+        out.append(String.format(Locale.ROOT, "- Protocol: %d threads, OMP_WAIT_POLICY=PASSIVE; training: at least %d warm-up steps and %d s,"
                         + " then the median of %d chunks of %d steps; inference: batch %d, median of %d chunks of %d"
                         + " batches; synthetic tokens in [1, 10000), length 100",
-                options.threads(), options.warmupSteps(), options.chunks(), options.chunkSteps(),
+                options.threads(), options.warmupSteps(), options.warmupSeconds(), options.chunks(), options.chunkSteps(),
                 options.inferenceBatchSize(), options.chunks(), options.inferenceBatches()));
         if (options.accuracy()) out.append(String.format("; accuracy after %d epochs on IMDB (25k/25k)", options.epochs()));
         out.append(String.format(".%n- Command: `%s`%n", command));

@@ -12,10 +12,12 @@ import java.util.stream.IntStream;
  *
  * <ol>
  *   <li>Training throughput: a fresh model trains on the synthetic set's consecutive batches of the workload's
- *       size (cycling), {@code warmupSteps} untimed steps, then {@code chunks} timed chunks of
+ *       size (cycling), untimed steps for at least {@code warmupSteps} steps and {@code warmupSeconds}
+ *       seconds, then {@code chunks} timed chunks of
  *       {@code chunkSteps} steps. Rate = median of the chunks' samples/s.</li>
  *   <li>Inference throughput, same model: batches of {@code inferenceBatchSize} from the synthetic set,
- *       {@value #INFERENCE_WARMUP} untimed, then {@code chunks} timed chunks of {@code inferenceBatches}.</li>
+ *       untimed for at least {@value #INFERENCE_WARMUP} batches and {@code warmupSeconds} seconds, then
+ *       {@code chunks} timed chunks of {@code inferenceBatches}.</li>
  *   <li>Peak resident memory (VmHWM) at this point.</li>
  *   <li>With {@code accuracy}: a second fresh model trains {@code epochs} epochs on the IMDB training set in
  *       {@link Data#epochOrder} order (the last batch may be short), then predicts the test set; accuracy is the
@@ -48,11 +50,11 @@ public final class Protocol {
         int batchSize = workload.batchSize();
         List<B> train = batches(session, data.synthetic(), batchSize,
                 options.warmupSteps() + options.chunks() * options.chunkSteps());
-        double[] trainChunks = time(options.warmupSteps(), options.chunks(), options.chunkSteps(), batchSize,
+        double[] trainChunks = time(options.warmupSteps(), options.warmupSeconds(), options.chunks(), options.chunkSteps(), batchSize,
                 step -> session.trainStep(train.get(step % train.size())));
         List<B> inference = batches(session, data.synthetic(), options.inferenceBatchSize(),
                 INFERENCE_WARMUP + options.chunks() * options.inferenceBatches());
-        double[] inferenceChunks = time(INFERENCE_WARMUP, options.chunks(), options.inferenceBatches(),
+        double[] inferenceChunks = time(INFERENCE_WARMUP, options.warmupSeconds(), options.chunks(), options.inferenceBatches(),
                 options.inferenceBatchSize(), step -> session.predict(inference.get(step % inference.size())));
         double peakRss = Machine.peakRssMib();
         Double accuracy = options.accuracy() ? accuracy(newSession.get(), workload, options, data) : null;
@@ -60,10 +62,14 @@ public final class Protocol {
                 median(inferenceChunks), peakRss, accuracy, trainChunks, inferenceChunks);
     }
 
-    /** Runs {@code warmup} untimed steps, then returns the samples/s of each of {@code chunks} timed chunks. */
-    static double[] time(int warmup, int chunks, int chunkSteps, int batchSize, IntConsumer step) {
+    /**
+     * Runs untimed steps until at least {@code warmup} steps and {@code warmupSeconds} seconds have passed, then
+     * returns the samples/s of each of {@code chunks} timed chunks.
+     */
+    static double[] time(int warmup, int warmupSeconds, int chunks, int chunkSteps, int batchSize, IntConsumer step) {
         int next = 0;
-        while (next < warmup) step.accept(next++);
+        long warmupEnd = System.nanoTime() + warmupSeconds * 1_000_000_000L;
+        while (next < warmup || System.nanoTime() < warmupEnd) step.accept(next++);
         double[] rates = new double[chunks];
         for (int chunk = 0; chunk < chunks; chunk++) {
             long start = System.nanoTime();

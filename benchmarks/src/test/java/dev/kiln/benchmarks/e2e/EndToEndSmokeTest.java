@@ -56,7 +56,7 @@ class EndToEndSmokeTest {
     @Test
     void protocolRunsTheStepsItTimesAndScoresAccuracy() {
         var session = new CountingSession();
-        var options = new Options(1, 3, 2, 4, 5, 8, 2, true, 1);
+        var options = new Options(1, 3, 0, 2, 4, 5, 8, 2, true, 1);
         var data = new Data(Sequences.synthetic(100, 6, 50, 1), Sequences.synthetic(10, 6, 50, 2),
                 Sequences.synthetic(20, 6, 50, 3), IntStream.range(0, 20).map(i -> i % 10).toArray());
         var result = Protocol.run(new NamedTrainer("fake"), Workload.W1, options, data, () -> session);
@@ -104,7 +104,7 @@ class EndToEndSmokeTest {
         Files.copy(gzip("train.gz", "1\t3 4\n0\t5\n1\t6 7 8\n"), imdb.resolve("keras_train.tsv.gz"));
         Files.copy(gzip("test.gz", "0\t9\n1\t10\n"), imdb.resolve("keras_test.tsv.gz"));
         Path out = Files.createDirectory(directory.resolve("out"));
-        var options = new Options(1, 0, 1, 1, 1, 1, 2, true, 7);
+        var options = new Options(1, 0, 0, 1, 1, 1, 1, 2, true, 7);
         Data.write(out, options, imdb);
 
         var data = Data.read(out, true);
@@ -149,12 +149,12 @@ class EndToEndSmokeTest {
 
     @Test
     void optionsTravelToChildrenAsFlags() {
-        var options = new Options(2, 10, 5, 20, 2, 256, 2, true, 9);
+        var options = new Options(2, 10, 5, 5, 20, 2, 256, 2, true, 9);
         assertEquals(options, Options.from(EndToEnd.flags(options.toArgs().toArray(String[]::new))));
         assertEquals(Options.defaults(), Options.from(EndToEnd.flags(new String[0])));
         var error = assertThrows(IllegalArgumentException.class, () -> EndToEnd.flags(new String[] {"--thread", "2"}));
         assertTrue(error.getMessage().startsWith("Unknown option --thread"), error.getMessage());
-        var zero = assertThrows(IllegalArgumentException.class, () -> new Options(0, 1, 1, 1, 1, 1, 1, false, 1));
+        var zero = assertThrows(IllegalArgumentException.class, () -> new Options(0, 1, 0, 1, 1, 1, 1, 1, false, 1));
         assertEquals("threads must be positive. Received: threads=0", zero.getMessage());
     }
 

@@ -56,7 +56,7 @@ class Dl4jSmokeTest {
 
     @Test
     void runsTheProtocolInProcess() {
-        var options = new Options(1, 1, 1, 1, 1, 16, 1, true, 1);
+        var options = new Options(1, 1, 0, 1, 1, 1, 16, 1, true, 1);
         var data = new Data(Sequences.synthetic(64, Workload.SEQUENCE_LENGTH, Workload.VOCABULARY_SIZE, 1),
                 Sequences.synthetic(40, Workload.SEQUENCE_LENGTH, Workload.VOCABULARY_SIZE, 2),
                 Sequences.synthetic(20, Workload.SEQUENCE_LENGTH, Workload.VOCABULARY_SIZE, 3),
