@@ -198,6 +198,30 @@ final class HostLoops {
         return out;
     }
 
+    /** softmax's gradient over rows of the last axis, from its output y: dx = (g − Σ y·g)·y, row by row. */
+    static INDArray softmaxGrad(INDArray y, INDArray g) {
+        INDArray out = Nd4j.createUninitialized(g.dataType(), g.shape());
+        int n = Math.toIntExact(g.length()), row = (int) g.size(-1);
+        if (g.dataType() == DataType.DOUBLE) {
+            double[] yv = doubles(y, 0), gv = doubles(g, 1);
+            for (int start = 0; start < n; start += row) {
+                double dot = 0;
+                for (int i = start; i < start + row; i++) dot += yv[i] * gv[i];
+                for (int i = start; i < start + row; i++) gv[i] = (gv[i] - dot) * yv[i];
+            }
+            out.data().asNioDouble().put(gv, 0, n);
+        } else {
+            float[] yv = floats(y, 0), gv = floats(g, 1);
+            for (int start = 0; start < n; start += row) {
+                float dot = 0;
+                for (int i = start; i < start + row; i++) dot += yv[i] * gv[i];
+                for (int i = start; i < start + row; i++) gv[i] = (gv[i] - dot) * yv[i];
+            }
+            out.data().asNioFloat().put(gv, 0, n);
+        }
+        return out;
+    }
+
     /** x's values in row-major order, in scratch slot {@code slot}. */
     private static float[] floats(INDArray x, int slot) {
         INDArray dense = Gemm.rowMajor(x);
@@ -238,20 +262,14 @@ final class HostLoops {
      */
     static int[] maxPoolArgmax(INDArray x, int pool, int stride, long left, long outSteps) {
         double[] in = doubles(x, 0);
-        long batch = x.size(0), steps = x.size(1), channels = x.size(2);
-        int[] argmax = new int[Math.toIntExact(batch * outSteps * channels)];
+        int batch = (int) x.size(0), steps = (int) x.size(1), channels = (int) x.size(2), out = (int) outSteps, shift = (int) left;
+        int[] argmax = new int[batch * out * channels];
         int o = 0;
-        for (long b = 0; b < batch; b++) {
-            for (long t = 0; t < outSteps; t++) {
-                long first = Math.max(0, t * stride - left), last = Math.min(steps, t * stride - left + pool);
-                for (long c = 0; c < channels; c++) {
-                    int best = (int) ((b * steps + first) * channels + c);
-                    for (long s = first + 1; s < last; s++) {
-                        int i = (int) ((b * steps + s) * channels + c);
-                        if (in[i] > in[best]) best = i;
-                    }
-                    argmax[o++] = best;
-                }
+        for (int b = 0; b < batch; b++) {
+            for (int t = 0; t < out; t++) {
+                int first = (b * steps + Math.max(0, t * stride - shift)) * channels;
+                int end = (b * steps + Math.min(steps, t * stride - shift + pool)) * channels;
+                for (int c = 0; c < channels; c++) argmax[o++] = firstMaximum(in, first + c, end, channels);
             }
         }
         return argmax;
@@ -261,16 +279,26 @@ final class HostLoops {
     static int[] argmaxAlong(INDArray x, long outer, long n, long inner) {
         double[] in = doubles(x, 0);
         int[] argmax = new int[(int) (outer * inner)];
-        for (long a = 0; a < outer; a++) {
-            for (long c = 0; c < inner; c++) {
-                int best = (int) (a * n * inner + c);
-                for (long s = 1; s < n; s++) {
-                    int i = (int) ((a * n + s) * inner + c);
-                    if (in[i] > in[best]) best = i;
-                }
-                argmax[(int) (a * inner + c)] = best;
-            }
+        int span = (int) (n * inner), width = (int) inner;
+        for (int a = 0; a < outer; a++) {
+            for (int c = 0; c < width; c++) argmax[a * width + c] = firstMaximum(in, a * span + c, (a + 1) * span, width);
         }
         return argmax;
+    }
+
+    /**
+     * The index of the first maximum among in[from], in[from + step], … before {@code end}. Selects instead of
+     * branching: on real activations the comparison goes either way at random, and a branch would mispredict.
+     */
+    private static int firstMaximum(double[] in, int from, int end, int step) {
+        int best = from;
+        double bestValue = in[from];
+        for (int i = from + step; i < end; i += step) {
+            double value = in[i];
+            boolean higher = value > bestValue;
+            best = higher ? i : best;
+            bestValue = Math.max(bestValue, value);
+        }
+        return best;
     }
 }

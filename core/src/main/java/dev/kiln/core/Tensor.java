@@ -510,6 +510,7 @@ public final class Tensor {
         int dim = shape().axis(axis);
         INDArray out = Native.first("softmax", new long[] {dim}, shiftedForSoftmax(value, dim));
         return derive("softmax", out, g -> {
+            if (HostLoops.enabled() && dim == rank() - 1) return grads(HostLoops.softmaxGrad(out, g));   // one pass, not four ops
             INDArray weighted = temp(temp(out.mul(g)).sum(true, dim));                 // Σ y·g, kept axis of size 1
             return grads(Broadcast.apply("subtract", g, weighted).muli(out));
         }, this);

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
 /** Forward values of the ops against naive loops and formulas written out here. */
@@ -96,6 +98,24 @@ class NNValuesTest {
             } finally {
                 HostLoops.force(null);
             }
+        }
+    }
+
+    /** The float32 host loops (softmax's and max's gradients) agree with float64, also after a larger array used the scratch. */
+    @Test
+    void float32GradientsOfSoftmaxAndMaxMatchFloat64() {
+        Kiln.seed(3);
+        var large = Tensor.uniform(Shape.of(4, 50, 8), -1, 1, DType.FLOAT32).requiringGrad();
+        large.max(1).sum().backward();
+        var x = Tensor.uniform(Shape.of(2, 3, 5), -2, 2, DType.FLOAT64);
+        for (var op : List.<Function<Tensor, Tensor>>of(t -> t.softmax(-1), t -> t.max(1))) {
+            var x64 = x.requiringGrad();
+            var x32 = x.cast(DType.FLOAT32).requiringGrad();
+            Tensor y64 = op.apply(x64), y32 = op.apply(x32);
+            var weights = Tensor.uniform(y64.shape(), -1, 1, DType.FLOAT64);
+            y64.mul(weights).sum().backward();
+            y32.mul(weights.cast(DType.FLOAT32)).sum().backward();
+            assertArrayEquals(x64.grad().toDoubleArray(), x32.grad().toDoubleArray(), 1e-5);
         }
     }
 
