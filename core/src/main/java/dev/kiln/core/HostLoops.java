@@ -27,8 +27,8 @@ final class HostLoops {
      * Per-thread scratch arrays, grown as needed and reused: a training step would otherwise allocate several
      * megabytes of short-lived Java arrays, which G1 treats as humongous objects and collects with full GCs.
      */
-    private static final ThreadLocal<float[][]> FLOATS = ThreadLocal.withInitial(() -> new float[2][0]);
-    private static final ThreadLocal<double[][]> DOUBLES = ThreadLocal.withInitial(() -> new double[2][0]);
+    private static final ThreadLocal<float[][]> FLOATS = ThreadLocal.withInitial(() -> new float[3][0]);
+    private static final ThreadLocal<double[][]> DOUBLES = ThreadLocal.withInitial(() -> new double[3][0]);
     private static final ThreadLocal<int[][]> INTS = ThreadLocal.withInitial(() -> new int[1][0]);
 
     private static float[] floatScratch(int slot, int length) {
@@ -218,6 +218,43 @@ final class HostLoops {
                 for (int i = start; i < start + row; i++) gv[i] = (gv[i] - dot) * yv[i];
             }
             out.data().asNioFloat().put(gv, 0, n);
+        }
+        return out;
+    }
+
+    /** −(y·log p + (1 − y)·log(1 − p)) with p clipped to [ε, 1 − ε], element-wise; p and y of one float type. */
+    static INDArray binaryCrossEntropy(INDArray p, INDArray y, double epsilon) {
+        int n = Math.toIntExact(p.length());
+        double[] pv = doubles(p, 0), yv = doubles(y, 1);
+        for (int i = 0; i < n; i++) {
+            double q = Math.min(Math.max(pv[i], epsilon), 1 - epsilon);
+            pv[i] = -(yv[i] * Math.log(q) + (1 - yv[i]) * Math.log(1 - q));
+        }
+        return fromDoubles(pv, p.dataType(), p.shape());
+    }
+
+    /** The gradient of {@link #binaryCrossEntropy} with respect to p: g·((1 − y)/(1 − p) − y/p) inside the clip range, 0 outside. */
+    static INDArray binaryCrossEntropyGrad(INDArray p, INDArray y, INDArray g, double epsilon) {
+        int n = Math.toIntExact(p.length());
+        double[] pv = doubles(p, 0), yv = doubles(y, 1);
+        double[] gv = doubles(g, 2);
+        for (int i = 0; i < n; i++) {
+            double q = pv[i];
+            pv[i] = q < epsilon || q > 1 - epsilon ? 0 : gv[i] * ((1 - yv[i]) / (1 - q) - yv[i] / q);
+        }
+        return fromDoubles(pv, p.dataType(), p.shape());
+    }
+
+    /** A new array of {@code type} and {@code shape} holding the first length(shape) values. */
+    private static INDArray fromDoubles(double[] values, DataType type, long[] shape) {
+        INDArray out = Nd4j.createUninitialized(type, shape);
+        int n = Math.toIntExact(out.length());
+        if (type == DataType.DOUBLE) {
+            out.data().asNioDouble().put(values, 0, n);
+        } else {
+            float[] narrow = floatScratch(0, n);
+            for (int i = 0; i < n; i++) narrow[i] = (float) values[i];
+            out.data().asNioFloat().put(narrow, 0, n);
         }
         return out;
     }

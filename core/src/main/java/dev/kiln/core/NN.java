@@ -321,6 +321,12 @@ public final class NN {
     public static Tensor binaryCrossEntropy(Tensor probabilities, Tensor labels) {
         checkSameShape("binaryCrossEntropy", probabilities, labels);
         double epsilon = 1e-7;
+        if (HostLoops.enabled()) {            // one host loop in place of about 20 small ND4J ops forward and backward
+            INDArray p = probabilities.array();
+            INDArray y = labels.array().dataType() == p.dataType() ? labels.array() : Tensor.temp(labels.array().castTo(p.dataType()));
+            return Tensor.derive("binaryCrossEntropy", HostLoops.binaryCrossEntropy(p, y, epsilon),
+                    g -> grads(HostLoops.binaryCrossEntropyGrad(p, y, g, epsilon), null), probabilities, labels);
+        }
         Tensor p = probabilities.clip(epsilon, 1 - epsilon);
         Tensor y = labels.cast(probabilities.dtype()).detach();
         return y.mul(p.log()).add(y.rsub(1.0).mul(p.rsub(1.0).log())).neg();

@@ -17,7 +17,7 @@ class Nd4jPathsGradientTest {
     void restore() { HostLoops.force(null); }
 
     @Test
-    void gatherConvolutionPoolingMaxReluAndSoftmax() {
+    void gatherConvolutionPoolingMaxReluSoftmaxAndBinaryCrossEntropy() {
         check(in -> NN.gather(in.get(0), Tensor.of(new int[] {1, 3, 1, 0}, 2, 2)), random(4, 2));
         check(in -> NN.conv1d(in.get(0), in.get(1), in.get(2), 2, Padding.SAME, 1), random(1, 6, 2), random(2, 2, 3), random(3));
         check(in -> NN.conv1d(in.get(0), in.get(1), in.get(2), 1, Padding.CAUSAL, 2), random(2, 6, 2), random(2, 2, 2), random(2));
@@ -26,5 +26,6 @@ class Nd4jPathsGradientTest {
         check(in -> in.get(0).max(1), random(2, 5, 3));
         check(in -> in.get(0).relu(), random(3, 4));
         check(in -> in.get(0).softmax(-1), random(2, 3, 4));
+        check(in -> NN.binaryCrossEntropy(in.get(0).sigmoid(), Tensor.of(new double[] {0, 1, 1, 0, 1, 0}, 2, 3)), random(2, 3));
     }
 }
