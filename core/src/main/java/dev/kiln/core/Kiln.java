@@ -75,6 +75,7 @@ public final class Kiln {
         if (threads > 0) {
             Nd4j.getEnvironment().setMaxMasterThreads(threads);
             NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(threads);
+            if ("CPU".equals(backend())) CpuBlas.setThreads(threads);
         }
         LOG.info("Kiln on ND4J {} backend, {} native thread(s)", backend(), threads > 0 ? threads : "default");
     }
