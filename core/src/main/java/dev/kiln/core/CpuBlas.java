@@ -9,8 +9,10 @@ import static org.bytedeco.openblas.global.openblas_nolapack.blas_set_num_thread
 
 import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * OpenBLAS's cblas GEMM called directly, for the CPU backend only (this class loads OpenBLAS's bindings, so other
@@ -39,6 +41,70 @@ final class CpuBlas {
         } else {
             cblas_sgemm(CblasRowMajor, opA, opB, m, n, k, 1f, new FloatPointer(a.data().addressPointer()), lda,
                     new FloatPointer(b.data().addressPointer()), ldb, (float) beta, new FloatPointer(c.data().addressPointer()), n);
+        }
+    }
+
+    /**
+     * Batched op(a)·op(b) over the leading axes (equal in a and b) into a new row-major array [..., M, N]. Each
+     * operand's last two axes must form a BLAS matrix in its own strides (one of them 1), as permuted and
+     * transposed views of attention heads do: they are read in place, with no copy. Others are copied first.
+     */
+    static INDArray batched(INDArray a, boolean transposeA, INDArray b, boolean transposeB) {
+        int rank = a.rank();
+        long m = a.size(transposeA ? rank - 1 : rank - 2), k = a.size(transposeA ? rank - 2 : rank - 1);
+        long n = b.size(transposeB ? rank - 2 : rank - 1);
+        long[] shape = a.shape().clone();
+        shape[rank - 2] = m;
+        shape[rank - 1] = n;
+        INDArray c = Nd4j.createUninitialized(a.dataType(), shape);
+        Operand left = Operand.of(a, transposeA), right = Operand.of(b, transposeB);
+        boolean isDouble = c.dataType() == DataType.DOUBLE;
+        Pointer pa = pointer(left.array, isDouble), pb = pointer(right.array, isDouble), pc = pointer(c, isDouble);
+        long slices = c.length() / (m * n);
+        for (long slice = 0; slice < slices; slice++) {
+            pa.position(left.offset(slice, shape));
+            pb.position(right.offset(slice, shape));
+            pc.position(slice * m * n);
+            if (isDouble) {
+                cblas_dgemm(CblasRowMajor, left.op, right.op, (int) m, (int) n, (int) k, 1.0, (DoublePointer) pa, left.ld,
+                        (DoublePointer) pb, right.ld, 0.0, (DoublePointer) pc, (int) n);
+            } else {
+                cblas_sgemm(CblasRowMajor, left.op, right.op, (int) m, (int) n, (int) k, 1f, (FloatPointer) pa, left.ld,
+                        (FloatPointer) pb, right.ld, 0f, (FloatPointer) pc, (int) n);
+            }
+        }
+        if (left.copied) left.array.close();
+        if (right.copied) right.array.close();
+        return c;
+    }
+
+    private static Pointer pointer(INDArray x, boolean isDouble) {
+        return isDouble ? new DoublePointer(x.data().addressPointer()) : new FloatPointer(x.data().addressPointer());
+    }
+
+    /** One operand's slices as row-major BLAS matrices: the array read, its leading dimension and cblas op. */
+    private record Operand(INDArray array, int ld, int op, boolean copied) {
+
+        static Operand of(INDArray x, boolean transpose) {
+            int rank = x.rank();
+            long rowStride = x.stride(rank - 2), columnStride = x.stride(rank - 1);
+            long rows = x.size(rank - 2), columns = x.size(rank - 1);
+            if (columnStride == 1 && rowStride >= columns) return new Operand(x, (int) rowStride, op(transpose), false);
+            if (rowStride == 1 && columnStride >= rows) return new Operand(x, (int) columnStride, op(!transpose), false);   // a transposed view
+            INDArray dense = x.dup('c');
+            return new Operand(dense, (int) columns, op(transpose), true);
+        }
+
+        private static int op(boolean transpose) { return transpose ? CblasTrans : CblasNoTrans; }
+
+        /** The element offset of slice {@code slice} (row-major over the leading axes of {@code shape}). */
+        long offset(long slice, long[] shape) {
+            long offset = 0;
+            for (int d = shape.length - 3; d >= 0; d--) {
+                offset += (slice % shape[d]) * array.stride(d);
+                slice /= shape[d];
+            }
+            return offset;
         }
     }
 

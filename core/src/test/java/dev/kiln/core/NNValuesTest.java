@@ -119,6 +119,21 @@ class NNValuesTest {
         }
     }
 
+    /** Batched matmul on permuted views in float32: the cblas slices read in place agree with ND4J's matmul. */
+    @Test
+    void batchedMatmulOfPermutedFloat32ViewsMatchesNd4j() {
+        Kiln.seed(4);
+        var q = Tensor.uniform(Shape.of(2, 5, 3, 4), -1, 1, DType.FLOAT32).permute(0, 2, 1, 3);   // [B, N, T, H]
+        var k = Tensor.uniform(Shape.of(2, 6, 3, 4), -1, 1, DType.FLOAT32).permute(0, 2, 3, 1);   // [B, N, H, S]
+        double[] host = q.matmul(k).toDoubleArray();
+        HostLoops.force(false);
+        try {
+            assertArrayEquals(q.matmul(k).toDoubleArray(), host, 1e-5);
+        } finally {
+            HostLoops.force(null);
+        }
+    }
+
     private static double[] naiveConv1d(Tensor x, Tensor w, Tensor b, int stride, Padding padding, int dilation) {
         int batch = (int) x.size(0), steps = (int) x.size(1), channels = (int) x.size(2);
         int k = (int) w.size(0), filters = (int) w.size(2);

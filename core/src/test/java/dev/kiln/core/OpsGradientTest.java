@@ -104,6 +104,8 @@ class OpsGradientTest {
         check(in -> in.get(0).matmul(in.get(1)), random(2, 3, 4), random(2, 4, 5));
         check(in -> in.get(0).matmul(in.get(1)), random(2, 2, 3, 2), random(2, 2, 2, 3));
         check(in -> in.get(0).matmul(in.get(1).transpose()), random(2, 3, 4), random(2, 5, 4));
+        // attention's layout: heads permuted out of [B, T, N, H] and keys transposed, read in place as strided views
+        check(in -> in.get(0).permute(0, 2, 1, 3).matmul(in.get(1).permute(0, 2, 3, 1)), random(2, 3, 2, 4), random(2, 5, 2, 4));
     }
 
     // ---- shape ----
