@@ -101,16 +101,10 @@ final class HostLoops {
         Object from = isDouble ? doubles(x, 0) : floats(x, 0);
         Object to = isDouble ? doubleScratch(1, n) : floatScratch(1, n);
         Object zeros = isDouble ? new double[channels] : new float[channels];
-        int i = 0;
-        for (int b = 0; b < batch; b++) {
-            for (int t = 0; t < outSteps; t++) {
-                for (int j = 0; j < size; j++, i += channels) {
-                    long step = (long) t * stride + (long) j * dilation - left;
-                    if (step >= 0 && step < steps) System.arraycopy(from, (int) ((b * steps + step) * channels), to, i, channels);
-                    else System.arraycopy(zeros, 0, to, i, channels);
-                }
-            }
-        }
+        forEachTap(batch, steps, channels, size, stride, dilation, left, outSteps, (column, input) -> {
+            if (input >= 0) System.arraycopy(from, input, to, column, channels);
+            else System.arraycopy(zeros, 0, to, column, channels);
+        });
         if (isDouble) out.data().asNioDouble().put((double[]) to, 0, n);
         else out.data().asNioFloat().put((float[]) to, 0, n);
         return out;
@@ -122,39 +116,41 @@ final class HostLoops {
         INDArray out = Nd4j.createUninitialized(columns.dataType(), batch, steps, channels);
         int n = Math.toIntExact(out.length()), c = (int) channels;
         if (columns.dataType() == DataType.DOUBLE) {
-            double[] from = doubles(columns, 0);
-            double[] to = doubleScratch(1, n);
+            double[] from = doubles(columns, 0), to = doubleScratch(1, n);
             java.util.Arrays.fill(to, 0, n, 0);
-            int i = 0;
-            for (long b = 0; b < batch; b++) {
-                for (long t = 0; t < outSteps; t++) {
-                    for (int j = 0; j < size; j++, i += c) {
-                        long step = t * stride + (long) j * dilation - left;
-                        if (step < 0 || step >= steps) continue;
-                        int dst = (int) ((b * steps + step) * channels);
-                        for (int k = 0; k < c; k++) to[dst + k] += from[i + k];
-                    }
-                }
-            }
+            forEachTap((int) batch, (int) steps, c, size, stride, dilation, left, outSteps, (column, input) -> {
+                if (input >= 0) for (int k = 0; k < c; k++) to[input + k] += from[column + k];
+            });
             out.data().asNioDouble().put(to, 0, n);
         } else {
-            float[] from = floats(columns, 0);
-            float[] to = floatScratch(1, n);
+            float[] from = floats(columns, 0), to = floatScratch(1, n);
             java.util.Arrays.fill(to, 0, n, 0);
-            int i = 0;
-            for (long b = 0; b < batch; b++) {
-                for (long t = 0; t < outSteps; t++) {
-                    for (int j = 0; j < size; j++, i += c) {
-                        long step = t * stride + (long) j * dilation - left;
-                        if (step < 0 || step >= steps) continue;
-                        int dst = (int) ((b * steps + step) * channels);
-                        for (int k = 0; k < c; k++) to[dst + k] += from[i + k];
-                    }
-                }
-            }
+            forEachTap((int) batch, (int) steps, c, size, stride, dilation, left, outSteps, (column, input) -> {
+                if (input >= 0) for (int k = 0; k < c; k++) to[input + k] += from[column + k];
+            });
             out.data().asNioFloat().put(to, 0, n);
         }
         return out;
+    }
+
+    /** Where one tap's block of C channels sits in the columns and in the input (−1 when the tap reads padding). */
+    @FunctionalInterface
+    private interface TapBlock {
+        void at(int column, int input);
+    }
+
+    /** Visits every (b, t, j) of im2col in the columns' row-major order. */
+    private static void forEachTap(int batch, int steps, int channels, int size, int stride, int dilation, long left, long outSteps,
+                                   TapBlock block) {
+        int column = 0;
+        for (int b = 0; b < batch; b++) {
+            for (int t = 0; t < outSteps; t++) {
+                for (int j = 0; j < size; j++, column += channels) {
+                    long step = (long) t * stride + (long) j * dilation - left;
+                    block.at(column, step >= 0 && step < steps ? (int) ((b * steps + step) * channels) : -1);
+                }
+            }
+        }
     }
 
     /**
