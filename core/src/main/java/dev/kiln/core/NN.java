@@ -63,6 +63,37 @@ public final class NN {
         return Native.first("unsorted_segment_sum", new long[] {vocabulary}, g.reshape('c', ids.length, width), flatIdx);
     }
 
+    // ---- dense ----
+
+    /**
+     * x [..., K] · kernel [K, N] + bias [N] as one op (bias may be null): one GEMM with the bias added in place, and
+     * dBias = Σ of g's rows. A matmul followed by a broadcasting add made three more arrays per layer and step, and a
+     * broadcast reduction in the gradient. dX = g·kernelᵀ, dKernel = xᵀ·g.
+     */
+    public static Tensor dense(Tensor x, Tensor kernel, Tensor bias) {
+        if (bias == null) return x.matmul(kernel);
+        Shape xs = x.shape(), ks = kernel.shape();
+        if (ks.rank() != 2 || xs.rank() < 1 || xs.last() != ks.get(0) || !bias.shape().equals(Shape.of(ks.get(1)))) {
+            throw new IllegalArgumentException("dense expects x [..., K], kernel [K, N] and bias [N]. Received x " + xs + ", kernel "
+                    + ks + " and bias " + bias.shape());
+        }
+        if (x.dtype() != kernel.dtype() || x.dtype() != bias.dtype()) {
+            throw new IllegalArgumentException("dense: dtypes differ: x " + x.dtype().kerasName() + ", kernel " + kernel.dtype().kerasName()
+                    + ", bias " + bias.dtype().kerasName() + ". Cast with cast().");
+        }
+        long k = ks.get(0), n = ks.get(1);
+        INDArray x2 = xs.rank() == 2 ? x.array() : Tensor.temp(x.array().reshape('c', -1, k));
+        INDArray out2 = Tensor.temp(Gemm.matmul(x2, false, kernel.array(), false));
+        out2.addiRowVector(bias.array());
+        return Tensor.derive("dense", out2.reshape('c', xs.withLast(n).dims()), g -> {
+            INDArray g2 = g.reshape('c', -1, n);
+            INDArray dx = x.requiresGrad() ? Tensor.temp(Gemm.matmul(g2, false, kernel.array(), true)).reshape('c', xs.dims()) : null;
+            INDArray dKernel = kernel.requiresGrad() ? Gemm.matmul(x2, true, g2, false) : null;
+            INDArray dBias = bias.requiresGrad() ? g2.sum(0) : null;
+            return grads(dx, dKernel, dBias);
+        }, x, kernel, bias);
+    }
+
     // ---- convolution and pooling ----
 
     /**

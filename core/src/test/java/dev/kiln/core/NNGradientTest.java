@@ -68,6 +68,13 @@ class NNGradientTest {
     }
 
     @Test
+    void denseWithBiasOnAnyLeadingAxes() {
+        check(in -> NN.dense(in.get(0), in.get(1), in.get(2)), random(3, 4), random(4, 5), random(5));
+        check(in -> NN.dense(in.get(0), in.get(1), in.get(2)), random(2, 3, 4), random(4, 5), random(5));
+        check(in -> NN.dense(in.get(0).permute(1, 0, 2), in.get(1), in.get(2)), random(3, 2, 4), random(4, 2), random(2));
+    }
+
+    @Test
     void lossPrimitives() {
         var binary = Tensor.of(new double[] {0, 1, 1, 0, 1, 0}, 2, 3);
         check(in -> NN.sigmoidCrossEntropyWithLogits(in.get(0), binary), random(2, 3));

@@ -1,6 +1,7 @@
 package dev.kiln.layers;
 
 import dev.kiln.core.Initializer;
+import dev.kiln.core.NN;
 import dev.kiln.core.Shape;
 import dev.kiln.core.Tensor;
 
@@ -77,9 +78,8 @@ public final class Dense extends Layer {
 
     @Override
     protected Tensor call(Tensor inputs, boolean training) {
-        var x = inputs.matmul(kernel);            // [B, ..., inputDim] · [inputDim, units] → [B, ..., units]
-        if (bias != null) x = x.add(bias);        // [units] broadcasts over the leading axes
-        return config.activation().apply(x);
+        // [B, ..., inputDim] · [inputDim, units] + [units] → [B, ..., units]
+        return config.activation().apply(NN.dense(inputs, kernel, bias));
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.kiln.layers;
 
 import dev.kiln.core.Initializer;
+import dev.kiln.core.NN;
 import dev.kiln.core.Shape;
 import dev.kiln.core.Tensor;
 import java.util.Arrays;
@@ -89,8 +90,8 @@ final class EinsumDense extends Layer {
         long outSize = config.outputShape().size();
         long[] flat = Arrays.copyOf(inputs.shape().dims(), equation.free().length() + 1);
         flat[flat.length - 1] = -1;
-        var x = inputs.reshape(flat).matmul(kernel.reshape(-1, outSize));    // [B, T, Πcontracted] · [Πcontracted, Πoutput]
-        if (bias != null) x = x.add(bias.reshape(outSize));
+        // [B, T, Πcontracted] · [Πcontracted, Πoutput] + [Πoutput]
+        var x = NN.dense(inputs.reshape(flat), kernel.reshape(-1, outSize), bias == null ? null : bias.reshape(outSize));
         return x.reshape(outputShape(inputs.shape()).dims());                 // [B, T, outputShape...]
     }
 
