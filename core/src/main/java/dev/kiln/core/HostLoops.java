@@ -218,6 +218,69 @@ final class HostLoops {
         return out;
     }
 
+    /**
+     * Layer normalization over the last axis, row by row in double: (x − mean) / √(variance + ε) · gamma + beta
+     * (gamma, beta may be null).
+     */
+    static INDArray layerNorm(INDArray x, INDArray gamma, INDArray beta, double epsilon) {
+        int width = (int) x.size(-1), n = Math.toIntExact(x.length());
+        double[] v = doubles(x, 0);
+        double[] scale = gamma == null ? null : doubles(gamma, 2), shift = beta == null ? null : doubles(beta, 1);
+        for (int start = 0; start < n; start += width) {
+            double inverse = inverseDeviation(v, start, width, epsilon), mean = mean(v, start, width);
+            for (int c = 0; c < width; c++) {
+                double normalized = (v[start + c] - mean) * inverse;
+                v[start + c] = normalized * (scale == null ? 1 : scale[c]) + (shift == null ? 0 : shift[c]);
+            }
+        }
+        return fromDoubles(v, x.dataType(), x.shape());
+    }
+
+    /**
+     * {@link #layerNorm}'s gradients {dx, dGamma, dBeta} (the last two null without gamma, beta), recomputing each
+     * row's statistics from x: with x̂ the normalized row, r = 1/√(variance + ε) and h = g·gamma,
+     * dx = r·(h − mean(h) − x̂·mean(h·x̂)), dGamma = Σ g·x̂, dBeta = Σ g over rows.
+     */
+    static INDArray[] layerNormGrad(INDArray x, INDArray gamma, boolean hasBeta, INDArray g, double epsilon) {
+        int width = (int) x.size(-1), n = Math.toIntExact(x.length());
+        double[] v = doubles(x, 0), gv = doubles(g, 1), scale = gamma == null ? null : doubles(gamma, 2);
+        double[] dGamma = new double[width], dBeta = new double[width];
+        for (int start = 0; start < n; start += width) {
+            double inverse = inverseDeviation(v, start, width, epsilon), mean = mean(v, start, width);
+            double meanH = 0, meanHx = 0;
+            for (int c = 0; c < width; c++) {
+                double normalized = (v[start + c] - mean) * inverse, h = gv[start + c] * (scale == null ? 1 : scale[c]);
+                dGamma[c] += gv[start + c] * normalized;
+                dBeta[c] += gv[start + c];
+                meanH += h;
+                meanHx += h * normalized;
+            }
+            meanH /= width;
+            meanHx /= width;
+            for (int c = 0; c < width; c++) {
+                double normalized = (v[start + c] - mean) * inverse, h = gv[start + c] * (scale == null ? 1 : scale[c]);
+                gv[start + c] = inverse * (h - meanH - normalized * meanHx);
+            }
+        }
+        long[] widthShape = {width};
+        return new INDArray[] {fromDoubles(gv, g.dataType(), g.shape()),
+                gamma == null ? null : fromDoubles(dGamma, g.dataType(), widthShape),
+                hasBeta ? fromDoubles(dBeta, g.dataType(), widthShape) : null};
+    }
+
+    private static double mean(double[] v, int start, int width) {
+        double sum = 0;
+        for (int c = 0; c < width; c++) sum += v[start + c];
+        return sum / width;
+    }
+
+    /** 1/√(population variance + ε) of v[start, start + width). */
+    private static double inverseDeviation(double[] v, int start, int width, double epsilon) {
+        double mean = mean(v, start, width), squares = 0;
+        for (int c = 0; c < width; c++) squares += (v[start + c] - mean) * (v[start + c] - mean);
+        return 1 / Math.sqrt(squares / width + epsilon);
+    }
+
     /** −(y·log p + (1 − y)·log(1 − p)) with p clipped to [ε, 1 − ε], element-wise; p and y of one float type. */
     static INDArray binaryCrossEntropy(INDArray p, INDArray y, double epsilon) {
         int n = Math.toIntExact(p.length());

@@ -242,9 +242,16 @@ public final class NN {
 
     /**
      * Layer normalization over the last axis, as Keras: (x − mean) / √(variance + epsilon) · gamma + beta, with the
-     * population variance. Composed from primitives, so its gradient needs no code of its own.
+     * population variance. On the CPU one host-loop op with its hand-written gradient (checked against finite
+     * differences); elsewhere composed from primitives, whose gradients need no code of their own.
      */
     public static Tensor layerNormalization(Tensor x, Tensor gamma, Tensor beta, double epsilon) {
+        if (HostLoops.enabled()) {           // one host-loop op in place of about 25 small ND4J ops forward and backward
+            INDArray g0 = gamma == null ? null : gamma.array(), b0 = beta == null ? null : beta.array();
+            INDArray y = HostLoops.layerNorm(x.array(), g0, b0, epsilon);
+            Tensor[] inputs = {x, gamma, beta};
+            return Tensor.derive("layerNormalization", y, g -> HostLoops.layerNormGrad(x.array(), g0, b0 != null, g, epsilon), inputs);
+        }
         Tensor centered = x.sub(x.mean(true, -1));
         Tensor variance = centered.square().mean(true, -1);
         Tensor y = centered.mul(variance.add(epsilon).pow(-0.5));

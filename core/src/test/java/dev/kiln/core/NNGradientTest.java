@@ -49,6 +49,8 @@ class NNGradientTest {
     void layerNormalization() {
         check(in -> NN.layerNormalization(in.get(0), in.get(1), in.get(2), 1e-3), random(2, 3, 4), random(4), random(4));
         check(in -> NN.layerNormalization(in.get(0), null, null, 1e-5), random(3, 5));
+        check(in -> NN.layerNormalization(in.get(0), in.get(1), null, 1e-3), random(2, 4), random(4));
+        check(in -> NN.layerNormalization(in.get(0).permute(1, 0, 2), null, in.get(1), 1e-3), random(3, 2, 4), random(4));
     }
 
     @Test

@@ -25,6 +25,7 @@ class Nd4jPathsGradientTest {
         check(in -> NN.maxPool1d(in.get(0), 3, 1, Padding.SAME), random(2, 5, 2));
         check(in -> in.get(0).max(1), random(2, 5, 3));
         check(in -> in.get(0).relu(), random(3, 4));
+        check(in -> NN.layerNormalization(in.get(0), in.get(1), in.get(2), 1e-3), random(2, 3, 4), random(4), random(4));
         check(in -> NN.dense(in.get(0), in.get(1), in.get(2)), random(2, 3, 4), random(4, 5), random(5));
         check(in -> in.get(0).permute(0, 2, 1, 3).matmul(in.get(1).permute(0, 2, 3, 1)), random(2, 3, 2, 4), random(2, 5, 2, 4));
         check(in -> in.get(0).softmax(-1), random(2, 3, 4));
