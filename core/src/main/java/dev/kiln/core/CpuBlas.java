@@ -3,9 +3,9 @@ package dev.kiln.core;
 import static org.bytedeco.openblas.global.openblas_nolapack.CblasNoTrans;
 import static org.bytedeco.openblas.global.openblas_nolapack.CblasRowMajor;
 import static org.bytedeco.openblas.global.openblas_nolapack.CblasTrans;
+import static org.bytedeco.openblas.global.openblas_nolapack.blas_set_num_threads;
 import static org.bytedeco.openblas.global.openblas_nolapack.cblas_dgemm;
 import static org.bytedeco.openblas.global.openblas_nolapack.cblas_sgemm;
-import static org.bytedeco.openblas.global.openblas_nolapack.blas_set_num_threads;
 
 import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.FloatPointer;
@@ -57,6 +57,8 @@ final class CpuBlas {
         shape[rank - 2] = m;
         shape[rank - 1] = n;
         INDArray c = Nd4j.createUninitialized(a.dataType(), shape);
+        if (c.length() == 0) return c;
+        if (k == 0) return c.assign(0);
         Operand left = Operand.of(a, transposeA), right = Operand.of(b, transposeB);
         boolean isDouble = c.dataType() == DataType.DOUBLE;
         Pointer pa = pointer(left.array, isDouble), pb = pointer(right.array, isDouble), pc = pointer(c, isDouble);
