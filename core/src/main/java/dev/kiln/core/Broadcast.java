@@ -43,10 +43,15 @@ final class Broadcast {
         return out;
     }
 
-    /** Sums {@code grad} over the axes that broadcasting expanded, giving an array of {@code target} shape. */
+    /**
+     * Sums {@code grad} over the axes that broadcasting expanded, giving an array of {@code target} shape. A gradient
+     * that is reduced is an intermediate of the backward pass (such as g·other in mul's gradient), so it is recorded
+     * in the memory scope: left to the garbage collector, these made a Transformer step's resident memory climb.
+     */
     static INDArray sumTo(INDArray grad, long[] target) {
         long[] shape = grad.shape();
         if (Arrays.equals(shape, target)) return grad;
+        Tensor.temp(grad);
         int lead = shape.length - target.length;
         int[] axes = new int[shape.length];
         int count = 0;
