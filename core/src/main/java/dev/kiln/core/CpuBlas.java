@@ -28,28 +28,12 @@ final class CpuBlas {
     static void setThreads(int threads) { blas_set_num_threads(threads); }
 
     /**
-     * c = op(a)·op(b) + beta·c for dense row-major float32 or float64 arrays (no offset, c [M, N]); op transposes
-     * when its flag is set.
+     * op(a)·op(b) into a new row-major array [..., M, N], batched over the leading axes (equal in a and b; none for
+     * 2-D operands); op transposes the last two axes when its flag is set. Each operand's last two axes are read in
+     * place when they form a BLAS matrix in its own strides (one of them 1), as dense arrays and the permuted and
+     * transposed views of attention heads do; other operands are copied first.
      */
-    static void gemm(INDArray a, boolean transposeA, INDArray b, boolean transposeB, INDArray c, double beta) {
-        int m = (int) c.size(0), n = (int) c.size(1), k = (int) (transposeA ? a.size(0) : a.size(1));
-        int lda = (int) a.size(1), ldb = (int) b.size(1);
-        int opA = transposeA ? CblasTrans : CblasNoTrans, opB = transposeB ? CblasTrans : CblasNoTrans;
-        if (c.dataType() == DataType.DOUBLE) {
-            cblas_dgemm(CblasRowMajor, opA, opB, m, n, k, 1.0, new DoublePointer(a.data().addressPointer()), lda,
-                    new DoublePointer(b.data().addressPointer()), ldb, beta, new DoublePointer(c.data().addressPointer()), n);
-        } else {
-            cblas_sgemm(CblasRowMajor, opA, opB, m, n, k, 1f, new FloatPointer(a.data().addressPointer()), lda,
-                    new FloatPointer(b.data().addressPointer()), ldb, (float) beta, new FloatPointer(c.data().addressPointer()), n);
-        }
-    }
-
-    /**
-     * Batched op(a)·op(b) over the leading axes (equal in a and b) into a new row-major array [..., M, N]. Each
-     * operand's last two axes must form a BLAS matrix in its own strides (one of them 1), as permuted and
-     * transposed views of attention heads do: they are read in place, with no copy. Others are copied first.
-     */
-    static INDArray batched(INDArray a, boolean transposeA, INDArray b, boolean transposeB) {
+    static INDArray matmul(INDArray a, boolean transposeA, INDArray b, boolean transposeB) {
         int rank = a.rank();
         long m = a.size(transposeA ? rank - 1 : rank - 2), k = a.size(transposeA ? rank - 2 : rank - 1);
         long n = b.size(transposeB ? rank - 2 : rank - 1);

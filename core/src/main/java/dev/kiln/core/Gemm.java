@@ -15,23 +15,18 @@ final class Gemm {
 
     private Gemm() {}
 
-    /** op(a)·op(b) into a new row-major array; a and b are 2-D, op transposes when the flag is set. */
+    /**
+     * op(a)·op(b) into a new row-major array; a and b are 2-D, op transposes when the flag is set. On the CPU backend
+     * {@link CpuBlas} takes any strides a BLAS matrix allows; elsewhere both operands are made dense row-major first.
+     */
     static INDArray matmul(INDArray a, boolean transposeA, INDArray b, boolean transposeB) {
+        if (HostLoops.enabled() && CpuBlas.supports(a.dataType())) return CpuBlas.matmul(a, transposeA, b, transposeB);
         long m = transposeA ? a.size(1) : a.size(0);
         long n = transposeB ? b.size(0) : b.size(1);
         INDArray c = Nd4j.createUninitialized(a.dataType(), m, n);
-        return into(a, transposeA, b, transposeB, c, 0.0);
-    }
-
-    /** c = op(a)·op(b) + beta·c, in place; c must be a row-major contiguous [M, N] array. Returns c. */
-    static INDArray into(INDArray a, boolean transposeA, INDArray b, boolean transposeB, INDArray c, double beta) {
         INDArray rowA = rowMajor(a);
         INDArray rowB = rowMajor(b);
-        if (HostLoops.enabled() && CpuBlas.supports(c.dataType())) {
-            CpuBlas.gemm(rowA, transposeA, rowB, transposeB, c, beta);
-        } else {
-            Nd4j.gemm(rowB.transpose(), rowA.transpose(), c.transpose(), transposeB, transposeA, 1.0, beta);
-        }
+        Nd4j.gemm(rowB.transpose(), rowA.transpose(), c.transpose(), transposeB, transposeA, 1.0, 0.0);
         if (rowA != a) rowA.close();
         if (rowB != b) rowB.close();
         return c;

@@ -665,9 +665,9 @@ public final class Tensor {
             if (a[i] != b[i]) throw new IllegalArgumentException("matmul: batch axes differ between " + shape() + " and " + other.shape());
         }
         if (HostLoops.enabled() && CpuBlas.supports(value.dataType())) {   // one cblas call per slice, on strided views as they are
-            INDArray out = CpuBlas.batched(value, false, other.value, false);
-            return derive("matmul", out, g -> grads(requiresGrad ? CpuBlas.batched(g, false, other.value, true) : null,
-                    other.requiresGrad ? CpuBlas.batched(value, true, g, false) : null), this, other);
+            INDArray out = CpuBlas.matmul(value, false, other.value, false);
+            return derive("matmul", out, g -> grads(requiresGrad ? CpuBlas.matmul(g, false, other.value, true) : null,
+                    other.requiresGrad ? CpuBlas.matmul(value, true, g, false) : null), this, other);
         }
         INDArray out = Native.first("matmul", new long[] {0, 0, 0}, value, other.value);
         return derive("matmul", out, g -> Native.exec("matmul_bp", new long[] {0, 0, 0}, value, other.value, g), this, other);

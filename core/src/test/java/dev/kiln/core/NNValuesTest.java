@@ -240,5 +240,11 @@ class NNValuesTest {
         var k = assertThrows(IllegalArgumentException.class, () -> NN.conv1d(Tensor.zeros(Shape.of(32, 100), DType.FLOAT32),
                 Tensor.zeros(Shape.of(5, 16, 32), DType.FLOAT32), null, 1, Padding.VALID, 1));
         assertTrue(k.getMessage().contains("[32, 100]") && k.getMessage().contains("[5, 16, 32]"), k.getMessage());
+        var d = assertThrows(IllegalArgumentException.class, () -> NN.dense(Tensor.zeros(Shape.of(2, 4), DType.FLOAT32),
+                Tensor.zeros(Shape.of(4, 3), DType.FLOAT32), Tensor.zeros(Shape.of(4), DType.FLOAT32)));
+        assertTrue(d.getMessage().contains("bias [N]") && d.getMessage().contains("bias [4]"), d.getMessage());
+        var t = assertThrows(IllegalArgumentException.class, () -> NN.dense(Tensor.zeros(Shape.of(2, 4), DType.FLOAT64),
+                Tensor.zeros(Shape.of(4, 3), DType.FLOAT32), Tensor.zeros(Shape.of(3), DType.FLOAT32)));
+        assertTrue(t.getMessage().contains("float64") && t.getMessage().contains("float32"), t.getMessage());
     }
 }
