@@ -12,9 +12,14 @@ public final class Machine {
     private Machine() {}
 
     /** This process's peak resident set size (VmHWM), in MiB; NaN where /proc is missing. */
-    public static double peakRssMib() {
+    public static double peakRssMib() { return statusMib("VmHWM:"); }
+
+    /** This process's resident set size now (VmRSS), in MiB; NaN where /proc is missing. */
+    public static double rssMib() { return statusMib("VmRSS:"); }
+
+    private static double statusMib(String field) {
         for (String line : lines(Path.of("/proc/self/status"))) {
-            if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("\\D", "")) / 1024.0;
+            if (line.startsWith(field)) return Long.parseLong(line.replaceAll("\\D", "")) / 1024.0;
         }
         return Double.NaN;
     }
