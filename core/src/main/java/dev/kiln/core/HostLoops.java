@@ -227,7 +227,7 @@ final class HostLoops {
         double[] v = doubles(x, 0);
         double[] scale = gamma == null ? null : doubles(gamma, 2), shift = beta == null ? null : doubles(beta, 1);
         for (int start = 0; start < n; start += width) {
-            double inverse = inverseDeviation(v, start, width, epsilon), mean = mean(v, start, width);
+            double mean = mean(v, start, width), inverse = inverseDeviation(v, start, width, mean, epsilon);
             for (int c = 0; c < width; c++) {
                 double normalized = (v[start + c] - mean) * inverse;
                 v[start + c] = normalized * (scale == null ? 1 : scale[c]) + (shift == null ? 0 : shift[c]);
@@ -246,7 +246,7 @@ final class HostLoops {
         double[] v = doubles(x, 0), gv = doubles(g, 1), scale = gamma == null ? null : doubles(gamma, 2);
         double[] dGamma = new double[width], dBeta = new double[width];
         for (int start = 0; start < n; start += width) {
-            double inverse = inverseDeviation(v, start, width, epsilon), mean = mean(v, start, width);
+            double mean = mean(v, start, width), inverse = inverseDeviation(v, start, width, mean, epsilon);
             double meanH = 0, meanHx = 0;
             for (int c = 0; c < width; c++) {
                 double normalized = (v[start + c] - mean) * inverse, h = gv[start + c] * (scale == null ? 1 : scale[c]);
@@ -274,9 +274,9 @@ final class HostLoops {
         return sum / width;
     }
 
-    /** 1/√(population variance + ε) of v[start, start + width). */
-    private static double inverseDeviation(double[] v, int start, int width, double epsilon) {
-        double mean = mean(v, start, width), squares = 0;
+    /** 1/√(population variance + ε) of v[start, start + width), whose mean is {@code mean}. */
+    private static double inverseDeviation(double[] v, int start, int width, double mean, double epsilon) {
+        double squares = 0;
         for (int c = 0; c < width; c++) squares += (v[start + c] - mean) * (v[start + c] - mean);
         return 1 / Math.sqrt(squares / width + epsilon);
     }
