@@ -246,6 +246,12 @@ public final class NN {
      * differences); elsewhere composed from primitives, whose gradients need no code of their own.
      */
     public static Tensor layerNormalization(Tensor x, Tensor gamma, Tensor beta, double epsilon) {
+        Shape width = Shape.of(x.shape().last());
+        if ((gamma != null && !gamma.shape().equals(width)) || (beta != null && !beta.shape().equals(width))) {
+            throw new IllegalArgumentException("layerNormalization expects gamma and beta of the last axis's shape " + width
+                    + ". Received x " + x.shape() + ", gamma " + (gamma == null ? "none" : gamma.shape()) + ", beta "
+                    + (beta == null ? "none" : beta.shape()));
+        }
         if (HostLoops.enabled()) {           // one host-loop op in place of about 25 small ND4J ops forward and backward
             INDArray g0 = gamma == null ? null : gamma.array(), b0 = beta == null ? null : beta.array();
             INDArray y = HostLoops.layerNorm(x.array(), g0, b0, epsilon);

@@ -246,5 +246,8 @@ class NNValuesTest {
         var t = assertThrows(IllegalArgumentException.class, () -> NN.dense(Tensor.zeros(Shape.of(2, 4), DType.FLOAT64),
                 Tensor.zeros(Shape.of(4, 3), DType.FLOAT32), Tensor.zeros(Shape.of(3), DType.FLOAT32)));
         assertTrue(t.getMessage().contains("float64") && t.getMessage().contains("float32"), t.getMessage());
+        var n = assertThrows(IllegalArgumentException.class, () -> NN.layerNormalization(Tensor.zeros(Shape.of(2, 4), DType.FLOAT32),
+                Tensor.ones(Shape.of(3), DType.FLOAT32), null, 1e-3));
+        assertTrue(n.getMessage().contains("[4]") && n.getMessage().contains("gamma [3]"), n.getMessage());
     }
 }
