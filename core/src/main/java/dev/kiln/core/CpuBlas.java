@@ -64,6 +64,16 @@ final class CpuBlas {
         return c;
     }
 
+    /**
+     * c[m, n] = a[m, k]·b[k, n] in float32, all dense row-major, into c at element {@code cOffset}: for callers that
+     * fill their operands block by block (conv1d's prediction path).
+     */
+    static void sgemm(FloatPointer a, FloatPointer b, int m, int k, int n, FloatPointer c, long cOffset) {
+        c.position(cOffset);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1f, a, k, b, n, 0f, c, n);
+        c.position(0);
+    }
+
     private static Pointer pointer(INDArray x, boolean isDouble) {
         return isDouble ? new DoublePointer(x.data().addressPointer()) : new FloatPointer(x.data().addressPointer());
     }

@@ -1,5 +1,6 @@
 package dev.kiln.core;
 
+import org.bytedeco.javacpp.FloatPointer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -108,6 +109,58 @@ final class HostLoops {
         if (isDouble) out.data().asNioDouble().put((double[]) to, 0, n);
         else out.data().asNioFloat().put((float[]) to, 0, n);
         return out;
+    }
+
+    /** Floats of im2col's columns per block in {@link #conv1dPrediction}: 512 KiB, which stays in the core's L2 cache. */
+    private static final int PREDICTION_BLOCK_FLOATS = 1 << 17;
+
+    /** Per-thread off-heap columns for {@link #conv1dPrediction}, grown as needed. */
+    private static final ThreadLocal<FloatPointer[]> COLUMNS = ThreadLocal.withInitial(() -> new FloatPointer[] {new FloatPointer(0L)});
+
+    /**
+     * conv1d's forward alone, for prediction in float32: im2col a block of output rows at a time into reused
+     * scratch (cache-sized, with a column of ones that multiplies a bias row appended to the kernel) and one GEMM
+     * per block straight into the output. The training path's whole-batch columns (8 MB for IMDB's batch of 256)
+     * cost page faults and cache misses, and the bias a second pass. x [B, T, C], kernel [K, C, F], bias [F] or
+     * null → [B, T', F].
+     */
+    static INDArray conv1dPrediction(INDArray x, INDArray kernel, INDArray bias, int stride, int dilation, long left, long outSteps) {
+        int batch = (int) x.size(0), steps = (int) x.size(1), channels = (int) x.size(2);
+        int size = (int) kernel.size(0), filters = (int) kernel.size(2), taps = size * channels, width = taps + (bias == null ? 0 : 1);
+        int rows = Math.toIntExact(batch * outSteps), blockRows = Math.max(1, PREDICTION_BLOCK_FLOATS / width);
+        INDArray out = Nd4j.createUninitialized(DataType.FLOAT, batch, outSteps, filters);
+        if (out.length() == 0) return out;
+        float[] in = floats(x, 0), columns = floatScratch(1, Math.min(rows, blockRows) * width);
+        FloatPointer block = columnScratch((long) Math.min(rows, blockRows) * width);
+        try (FloatPointer weights = new FloatPointer((long) width * filters)) {
+            weights.put(floats(kernel, 2), 0, taps * filters);
+            if (bias != null) weights.position((long) taps * filters).put(floats(bias, 2), 0, filters).position(0);
+            FloatPointer output = new FloatPointer(out.data().addressPointer());
+            for (int start = 0; start < rows; start += blockRows) {
+                int count = Math.min(blockRows, rows - start);
+                for (int r = 0; r < count; r++) {
+                    int b = (start + r) / (int) outSteps, t = (start + r) % (int) outSteps, column = r * width;
+                    for (int j = 0; j < size; j++, column += channels) {
+                        long step = (long) t * stride + (long) j * dilation - left;
+                        if (step >= 0 && step < steps) System.arraycopy(in, (int) ((b * steps + step) * channels), columns, column, channels);
+                        else java.util.Arrays.fill(columns, column, column + channels, 0f);
+                    }
+                    if (bias != null) columns[column] = 1f;
+                }
+                block.put(columns, 0, count * width);
+                CpuBlas.sgemm(block, weights, count, width, filters, output, (long) start * filters);
+            }
+        }
+        return out;
+    }
+
+    private static FloatPointer columnScratch(long length) {
+        FloatPointer[] held = COLUMNS.get();
+        if (held[0].capacity() < length) {
+            held[0].close();
+            held[0] = new FloatPointer(length);
+        }
+        return held[0];
     }
 
     /** col2im, the adjoint of {@link #im2col}: adds each column block back at the input step it was copied from → [B, T, C]. */
@@ -357,18 +410,49 @@ final class HostLoops {
      * [0, T). Returns, per output element, the flat index in x of the window's first maximum.
      */
     static int[] maxPoolArgmax(INDArray x, int pool, int stride, long left, long outSteps) {
-        double[] in = doubles(x, 0);
         int batch = (int) x.size(0), steps = (int) x.size(1), channels = (int) x.size(2), out = (int) outSteps, shift = (int) left;
+        boolean isDouble = x.dataType() == DataType.DOUBLE;
+        double[] wide = isDouble ? doubles(x, 0) : null;
+        float[] narrow = isDouble ? null : floats(x, 0);
         int[] argmax = new int[batch * out * channels];
         int o = 0;
         for (int b = 0; b < batch; b++) {
             for (int t = 0; t < out; t++) {
                 int first = (b * steps + Math.max(0, t * stride - shift)) * channels;
                 int end = (b * steps + Math.min(steps, t * stride - shift + pool)) * channels;
-                for (int c = 0; c < channels; c++) argmax[o++] = firstMaximum(in, first + c, end, channels);
+                for (int c = 0; c < channels; c++) {
+                    argmax[o++] = isDouble ? firstMaximum(wide, first + c, end, channels) : firstMaximum(narrow, first + c, end, channels);
+                }
             }
         }
         return argmax;
+    }
+
+    /**
+     * Max pooling's values alone, for prediction: the windows of {@link #maxPoolArgmax}, without the index map the
+     * gradient needs, channels innermost so that Math.max vectorizes (a select there compiles to a branch that
+     * mispredicts at random signs: 6x slower). A NaN in a window gives NaN. Float32; float64 takes the argmax.
+     */
+    static INDArray maxPool(INDArray x, int pool, int stride, long left, long outSteps) {
+        int batch = (int) x.size(0), steps = (int) x.size(1), channels = (int) x.size(2), out = (int) outSteps, shift = (int) left;
+        if (x.dataType() == DataType.DOUBLE) {
+            return gather(x, maxPoolArgmax(x, pool, stride, left, outSteps), batch, out, channels);
+        }
+        INDArray result = Nd4j.createUninitialized(x.dataType(), batch, out, channels);
+        int n = Math.toIntExact(result.length());
+        float[] in = floats(x, 0), to = floatScratch(1, n);
+        for (int b = 0, o = 0; b < batch; b++) {
+            for (int t = 0; t < out; t++, o += channels) {
+                int first = Math.max(0, t * stride - shift), end = Math.min(steps, t * stride - shift + pool);
+                System.arraycopy(in, (b * steps + first) * channels, to, o, channels);
+                for (int step = first + 1; step < end; step++) {
+                    int row = (b * steps + step) * channels;
+                    for (int c = 0; c < channels; c++) to[o + c] = Math.max(to[o + c], in[row + c]);
+                }
+            }
+        }
+        result.data().asNioFloat().put(to, 0, n);
+        return result;
     }
 
     /** For x viewed as [outer, n, inner]: the flat index of the first maximum along n, per (outer, inner). */
@@ -391,6 +475,18 @@ final class HostLoops {
         double bestValue = in[from];
         for (int i = from + step; i < end; i += step) {
             double value = in[i];
+            boolean higher = value > bestValue;
+            best = higher ? i : best;
+            bestValue = Math.max(bestValue, value);
+        }
+        return best;
+    }
+
+    private static int firstMaximum(float[] in, int from, int end, int step) {
+        int best = from;
+        float bestValue = in[from];
+        for (int i = from + step; i < end; i += step) {
+            float value = in[i];
             boolean higher = value > bestValue;
             best = higher ? i : best;
             bestValue = Math.max(bestValue, value);

@@ -122,6 +122,11 @@ public final class NN {
         }
         long total = padding == Padding.VALID ? 0 : Math.max(0, (outSteps - 1) * stride + extent - steps);
         long left = padding == Padding.CAUSAL ? total : total / 2;
+        if (HostLoops.enabled() && !Tensor.recordsGradient(x, kernel, bias) && allFloat32(x, kernel, bias)) {
+            INDArray out = HostLoops.conv1dPrediction(x.array(), kernel.array(), bias == null ? null : bias.array(), stride, dilation,
+                    left, outSteps);
+            return Tensor.derive("conv1d", out, null, x, kernel, bias);
+        }
         INDArray columns = Tensor.temp(HostLoops.enabled()
                 ? HostLoops.im2col(x.array(), (int) size, stride, dilation, left, outSteps)
                 : columns(x.array(), size, stride, dilation, outSteps, left, steps + total).reshape('c', batch * outSteps, size * channels));
@@ -194,6 +199,7 @@ public final class NN {
         if (op.equals("maxpool2d") && HostLoops.enabled()) {
             long outSteps = padding.outputLength(s.get(1), poolSize, stride);
             long left = padding == Padding.SAME ? Math.max(0, (outSteps - 1) * stride + poolSize - s.get(1)) / 2 : 0;
+            if (!Tensor.recordsGradient(x)) return Tensor.derive(op, HostLoops.maxPool(x.array(), poolSize, stride, left, outSteps), null, x);
             int[] argmax = HostLoops.maxPoolArgmax(x.array(), poolSize, stride, left, outSteps);
             INDArray out = HostLoops.gather(x.array(), argmax, s.get(0), outSteps, s.get(2));
             return Tensor.derive(op, out, g -> grads(HostLoops.scatterAdd(g, argmax, s.dims())), x);
@@ -203,6 +209,11 @@ public final class NN {
         INDArray out4 = Tensor.temp(Native.first(op, args, x4));
         INDArray out = out4.reshape('c', s.get(0), out4.size(2), s.get(2));
         return Tensor.derive(op, out, g -> grads(Tensor.temp(Native.first(op + "_bp", args, x4, g.reshape('c', out4.shape()))).reshape('c', s.dims())), x);
+    }
+
+    private static boolean allFloat32(Tensor... tensors) {
+        for (Tensor t : tensors) if (t != null && t.array().dataType() != DataType.FLOAT) return false;
+        return true;
     }
 
     // ---- regularization and normalization ----

@@ -235,9 +235,17 @@ public final class Tensor {
     /** Wraps an op's output, recording its inputs and backward when a gradient is wanted. */
     static Tensor derive(String op, INDArray value, Backward backward, Tensor... inputs) {
         if (!sharesMemoryWithAny(value, inputs)) MemoryScope.track(value);
-        boolean tracked = false;
-        if (isGradEnabled()) for (Tensor input : inputs) tracked |= input != null && input.requiresGrad;
-        return tracked ? new Tensor(value, op, inputs, backward, true) : new Tensor(value, op, NO_INPUTS, null, false);
+        return recordsGradient(inputs) ? new Tensor(value, op, inputs, backward, true) : new Tensor(value, op, NO_INPUTS, null, false);
+    }
+
+    /**
+     * Whether an op on these inputs records a backward: gradients are enabled and some input requires one. Ops check
+     * it first to take a forward-only path (prediction) that skips what only the gradient needs.
+     */
+    static boolean recordsGradient(Tensor... inputs) {
+        if (!isGradEnabled()) return false;
+        for (Tensor input : inputs) if (input != null && input.requiresGrad) return true;
+        return false;
     }
 
     /** Backpropagates from this scalar, adding d(this)/dx to the gradient of every leaf x it depends on. */

@@ -2,6 +2,7 @@ package dev.kiln.core;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -77,6 +78,42 @@ class NNValuesTest {
                 }
             } finally {
                 HostLoops.force(null);
+            }
+        }
+    }
+
+    /**
+     * Prediction's float32 conv1d (blocks of im2col rows, the bias as a column of ones) equals the training path,
+     * with and without bias, over more rows than one block holds.
+     */
+    @Test
+    void conv1dPredictionPathMatchesTheTrainingPath() {
+        Kiln.seed(5);
+        var x = Tensor.uniform(Shape.of(120, 60, 5), -1, 1, DType.FLOAT32);   // 7,200 rows: two blocks of 6,241
+        var w = Tensor.uniform(Shape.of(4, 5, 6), -1, 1, DType.FLOAT32);
+        var b = Tensor.uniform(Shape.of(6), -1, 1, DType.FLOAT32);
+        for (Padding padding : Padding.values()) {
+            for (Tensor bias : new Tensor[] {b, null}) {
+                Tensor predicted = NN.conv1d(x, w, bias, 1, padding, 2);
+                assertFalse(Tensor.recordsGradient(x, w, bias));
+                Tensor trained = NN.conv1d(x, w.requiringGrad(), bias, 1, padding, 2);
+                assertTrue(trained.requiresGrad());
+                assertEquals(trained.shape(), predicted.shape());
+                assertArrayEquals(trained.toDoubleArray(), predicted.toDoubleArray(), 1e-5, padding + (bias == null ? " no bias" : ""));
+            }
+        }
+    }
+
+    /** Prediction's float32 max pooling (values only) equals the training path's argmax and gather. */
+    @Test
+    void maxPoolPredictionPathMatchesTheTrainingPath() {
+        Kiln.seed(6);
+        var x = Tensor.uniform(Shape.of(3, 11, 4), -1, 1, DType.FLOAT32);
+        for (Padding padding : new Padding[] {Padding.VALID, Padding.SAME}) {
+            for (int[] poolAndStride : new int[][] {{2, 2}, {3, 1}, {3, 2}}) {
+                Tensor predicted = NN.maxPool1d(x, poolAndStride[0], poolAndStride[1], padding);
+                Tensor trained = NN.maxPool1d(x.requiringGrad(), poolAndStride[0], poolAndStride[1], padding);
+                assertArrayEquals(trained.toDoubleArray(), predicted.toDoubleArray(), 0, padding + " " + poolAndStride[0] + "/" + poolAndStride[1]);
             }
         }
     }
