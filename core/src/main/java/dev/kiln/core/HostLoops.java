@@ -228,6 +228,22 @@ final class HostLoops {
         return out;
     }
 
+    /** σ(x), tanh x or the softmax over the last axis of a float32 array, in a new array ({@link HostMath}'s loops). */
+    enum Transcendental { SIGMOID, TANH, SOFTMAX }
+
+    static INDArray apply(Transcendental function, INDArray x) {
+        INDArray out = Nd4j.createUninitialized(DataType.FLOAT, x.shape());
+        int n = Math.toIntExact(x.length());
+        float[] v = floats(x, 0), scratch = floatScratch(1, n);
+        switch (function) {
+            case SIGMOID -> HostMath.sigmoid(v, v, 0, n, scratch);
+            case TANH -> HostMath.tanh(v, v, 0, n, scratch);
+            case SOFTMAX -> HostMath.softmaxRows(v, n, (int) x.size(-1), scratch);
+        }
+        out.data().asNioFloat().put(v, 0, n);
+        return out;
+    }
+
     /** relu's gradient from its output y = max(x, 0): g where y > 0, else 0 (so 0 at x = 0, as Keras). */
     static INDArray reluGrad(INDArray y, INDArray g) {
         INDArray out = Nd4j.createUninitialized(g.dataType(), g.shape());

@@ -6,6 +6,7 @@ import static dev.kiln.core.Recurrent.steps;
 import static dev.kiln.core.Recurrent.vector;
 import static dev.kiln.core.Recurrent.view;
 
+import java.nio.FloatBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
@@ -118,28 +119,33 @@ final class LstmKernel {
         INDArray z = Tensor.temp(Nd4j.createUninitialized(dtype, 4 * units, batch));
         INDArray[] zByGate = byGate(z);
         INDArray work = Tensor.temp(Nd4j.createUninitialized(dtype, units, batch));
+        HostPointwise host = HostLoops.enabled() && dtype == DataType.FLOAT ? new HostPointwise(z) : null;
         for (long t = 0; t < steps; t++) {
             Nd4j.gemm(weights, block(inputs, t * width * batch, width, batch), z, true, false, 1.0, 0.0);  // z = Wᵀ·xh
-            INDArray i = gate(gates, 0, t);
-            INDArray f = gate(gates, 1, t);
-            INDArray g = gate(gates, 2, t);
-            INDArray o = gate(gates, 3, t);
-            Nd4j.exec(new Sigmoid(zByGate[0], i));
-            Nd4j.exec(new Sigmoid(zByGate[1], f));
-            Nd4j.exec(new Tanh(zByGate[2], g));
-            Nd4j.exec(new Sigmoid(zByGate[3], o));
             INDArray c = block(cells, (t + 1) * ub, units, batch);
-            Nd4j.exec(new MulOp(f, cPrev, c));
-            Nd4j.exec(new MulOp(i, g, work));
-            c.addi(work);                                                   // cₜ = f·cₜ₋₁ + i·g
-            Nd4j.exec(new Tanh(c, work));
             INDArray h = block(inputs, (t + 1) * width * batch + features * batch, units, batch);
-            Nd4j.exec(new MulOp(o, work, h));                               // hₜ = o·tanh cₜ
-            if (!full[(int) t]) {                                           // a masked step keeps the previous state
-                INDArray m = vector(keep, t * batch, batch);
-                INDArray notM = vector(dropped, t * batch, batch);
-                Recurrent.keepWhereMasked(c, cPrev, m, notM, work);
-                Recurrent.keepWhereMasked(h, hPrev, m, notM, work);
+            if (host != null) {
+                host.step((int) t);
+            } else {
+                INDArray i = gate(gates, 0, t);
+                INDArray f = gate(gates, 1, t);
+                INDArray g = gate(gates, 2, t);
+                INDArray o = gate(gates, 3, t);
+                Nd4j.exec(new Sigmoid(zByGate[0], i));
+                Nd4j.exec(new Sigmoid(zByGate[1], f));
+                Nd4j.exec(new Tanh(zByGate[2], g));
+                Nd4j.exec(new Sigmoid(zByGate[3], o));
+                Nd4j.exec(new MulOp(f, cPrev, c));
+                Nd4j.exec(new MulOp(i, g, work));
+                c.addi(work);                                                   // cₜ = f·cₜ₋₁ + i·g
+                Nd4j.exec(new Tanh(c, work));
+                Nd4j.exec(new MulOp(o, work, h));                               // hₜ = o·tanh cₜ
+                if (!full[(int) t]) {                                           // a masked step keeps the previous state
+                    INDArray m = vector(keep, t * batch, batch);
+                    INDArray notM = vector(dropped, t * batch, batch);
+                    Recurrent.keepWhereMasked(c, cPrev, m, notM, work);
+                    Recurrent.keepWhereMasked(h, hPrev, m, notM, work);
+                }
             }
             hPrev = h;
             cPrev = c;
@@ -148,6 +154,60 @@ final class LstmKernel {
         INDArray lastCell = Recurrent.batchRows(cPrev);
         if (!returnSequences) return new INDArray[] {lastHidden, lastCell};
         return new INDArray[] {Recurrent.batchMajor(rows(steps(inputs, 1, steps + 1), features, features + units)), lastHidden, lastCell};
+    }
+
+    /**
+     * A step's element-wise part in float32 on the CPU, on the heap: the gates' activations, cₜ and hₜ with
+     * {@link HostMath}'s vectorized σ and tanh (ND4J's sigmoid and tanh transforms took half of the forward pass), the
+     * states kept on the heap from step to step. Writes the gates, cₜ and hₜ where the ND4J ops would.
+     */
+    private final class HostPointwise {
+        private final int ub = Math.toIntExact(units * batch);
+        private final FloatBuffer zBuffer;
+        private final FloatBuffer gateBuffer = gates.data().asNioFloat();
+        private final FloatBuffer cellBuffer = cells.data().asNioFloat();
+        private final FloatBuffer inputBuffer = inputs.data().asNioFloat();
+        private final float[] keepValues = keep == null ? null : keep.data().asFloat();
+        private final float[] z = new float[4 * ub];
+        private final float[] scratch = new float[4 * ub];
+        private final float[] tanhCell = new float[ub];
+        private float[] cell = new float[ub];
+        private float[] hidden = new float[ub];
+        private float[] cellBefore = new float[ub];
+        private float[] hiddenBefore = new float[ub];
+
+        HostPointwise(INDArray z) {
+            this.zBuffer = z.data().asNioFloat();
+            cellBuffer.get(0, cellBefore, 0, ub);                                          // c₋₁
+            inputBuffer.get(Math.toIntExact(features * batch), hiddenBefore, 0, ub);       // h₋₁
+        }
+
+        void step(int t) {
+            zBuffer.get(0, z, 0, 4 * ub);
+            HostMath.sigmoid(z, z, 0, 2 * ub, scratch);                      // i, f
+            HostMath.tanh(z, z, 2 * ub, 3 * ub, scratch);                    // g
+            HostMath.sigmoid(z, z, 3 * ub, 4 * ub, scratch);                 // o
+            for (int e = 0; e < ub; e++) cell[e] = z[ub + e] * cellBefore[e] + z[e] * z[2 * ub + e];
+            HostMath.tanh(cell, tanhCell, 0, ub, scratch);
+            for (int e = 0; e < ub; e++) hidden[e] = z[3 * ub + e] * tanhCell[e];
+            if (!full[t]) {                                                  // a masked step keeps the previous state
+                int b = (int) batch;
+                for (int e = 0; e < ub; e++) {
+                    float m = keepValues[t * b + e % b];
+                    cell[e] = cell[e] * m + cellBefore[e] * (1 - m);
+                    hidden[e] = hidden[e] * m + hiddenBefore[e] * (1 - m);
+                }
+            }
+            for (int k = 0; k < 4; k++) gateBuffer.put(Math.toIntExact((k * steps + t) * ub), z, k * ub, ub);
+            cellBuffer.put(Math.toIntExact((t + 1) * (long) ub), cell, 0, ub);
+            inputBuffer.put(Math.toIntExact((t + 1) * width * batch + features * batch), hidden, 0, ub);
+            float[] swap = cellBefore;
+            cellBefore = cell;
+            cell = swap;
+            swap = hiddenBefore;
+            hiddenBefore = hidden;
+            hidden = swap;
+        }
     }
 
     /** Gradients of x, kernel, recurrentKernel, bias, h0 and c0 from those of the sequence, last h and last c (each may be null). */

@@ -500,13 +500,13 @@ public final class Tensor {
 
     /** σ(x) = 1 / (1 + e⁻ˣ).   dx = g·σ·(1 − σ), reusing the output. */
     public Tensor sigmoid() {
-        INDArray s = Transforms.sigmoid(value, true);
+        INDArray s = hostTranscendental() ? HostLoops.apply(HostLoops.Transcendental.SIGMOID, value) : Transforms.sigmoid(value, true);
         return derive("sigmoid", s, g -> grads(g.mul(s).muli(temp(s.rsub(1.0)))), this);
     }
 
     /** tanh x.   dx = g·(1 − tanh²), reusing the output. */
     public Tensor tanh() {
-        INDArray t = Transforms.tanh(value, true);
+        INDArray t = hostTranscendental() ? HostLoops.apply(HostLoops.Transcendental.TANH, value) : Transforms.tanh(value, true);
         return derive("tanh", t, g -> grads(t.mul(t).rsubi(1.0).muli(g)), this);
     }
 
@@ -516,7 +516,8 @@ public final class Tensor {
      */
     public Tensor softmax(int axis) {
         int dim = shape().axis(axis);
-        INDArray out = Native.first("softmax", new long[] {dim}, shiftedForSoftmax(value, dim));
+        INDArray out = hostTranscendental() && dim == rank() - 1 && value.length() > 0 ? HostLoops.apply(HostLoops.Transcendental.SOFTMAX, value)
+                : Native.first("softmax", new long[] {dim}, shiftedForSoftmax(value, dim));
         return derive("softmax", out, g -> {
             if (HostLoops.enabled() && dim == rank() - 1) return grads(HostLoops.softmaxGrad(out, g));   // one pass, not four ops
             INDArray weighted = temp(temp(out.mul(g)).sum(true, dim));                 // Σ y·g, kept axis of size 1
@@ -535,6 +536,9 @@ public final class Tensor {
     }
 
     public Tensor softmax() { return softmax(-1); }
+
+    /** Whether σ, tanh and softmax take {@link HostMath}'s loops: float32 on the CPU, 3-5x faster than ND4J's transforms. */
+    private boolean hostTranscendental() { return HostLoops.enabled() && value.dataType() == DataType.FLOAT; }
 
     /** log(softmax(x)) over {@code axis}, computed stably.   Gradient: ND4J's log_softmax_bp. */
     public Tensor logSoftmax(int axis) {

@@ -148,6 +148,26 @@ class RecurrentKernelTest {
         }
     }
 
+    /** Float32 on the CPU takes the host loops for each step's gates and states: values and gradients as float64's. */
+    @Test
+    void float32LstmMatchesFloat64WithMasksAndBothDirections() {
+        Kiln.seed(4);
+        var in64 = lstmInputs(4, 4, 3, 5);
+        var in32 = in64.stream().map(t -> t.cast(DType.FLOAT32).requiringGrad()).toList();
+        for (boolean backwards : new boolean[] {false, true}) {
+            for (Tensor mask : new Tensor[] {null, MASK}) {
+                Tensor out64 = joined(lstm(in64, mask, backwards)), out32 = joined(lstm(in32, mask, backwards));
+                assertClose(out64, out32, 1e-5);
+                var weights = Tensor.uniform(out64.shape(), -1, 1, DType.FLOAT64);
+                for (Tensor t : in64) t.zeroGrad();
+                for (Tensor t : in32) t.zeroGrad();
+                out64.mul(weights).sum().backward();
+                out32.mul(weights.cast(DType.FLOAT32)).sum().backward();
+                for (int k = 0; k < in64.size(); k++) assertClose(in64.get(k).grad(), in32.get(k).grad(), 1e-4);
+            }
+        }
+    }
+
     private static Tensor[] reversedSteps(Tensor sequence) {
         long steps = sequence.size(1);
         var reversed = new Tensor[(int) steps];
