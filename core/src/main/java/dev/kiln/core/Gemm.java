@@ -33,8 +33,10 @@ final class Gemm {
     }
 
     /** A dense row-major array with x's values: x itself when it already is one, otherwise a copy the caller closes. */
-    static INDArray rowMajor(INDArray x) {
-        boolean dense = x.ordering() == 'c' && x.elementWiseStride() == 1 && x.offset() == 0 && x.length() == x.data().length();
-        return dense ? x : x.dup('c');
+    static INDArray rowMajor(INDArray x) { return isDense(x) ? x : x.dup('c'); }
+
+    /** Whether x is its whole buffer in row-major order. */
+    static boolean isDense(INDArray x) {
+        return x.ordering() == 'c' && x.elementWiseStride() == 1 && x.offset() == 0 && x.length() == x.data().length();
     }
 }

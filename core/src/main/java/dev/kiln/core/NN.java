@@ -48,7 +48,7 @@ public final class NN {
         long width = table.array().size(1);
         long[] outShape = Arrays.copyOf(idx.shape(), idx.rank() + 1);
         outShape[idx.rank()] = width;
-        INDArray out = HostLoops.enabled() ? HostLoops.gather(table.array(), HostLoops.rowMap(ids, width), outShape)
+        INDArray out = HostLoops.enabled() ? HostLoops.gatherRows(table.array(), ids, outShape)
                 : Tensor.temp(Native.first("gather", new long[] {0}, table.array(), flatIdx)).reshape('c', outShape);
         return Tensor.derive("gather", out, g -> grads(rowSums(g, ids, flatIdx, vocabulary, width), null), table, indices);
     }

@@ -97,9 +97,12 @@ public final class Tensor {
         return fromValues(new Initializer.RandomNormal(0, 1).values(shape), shape, dtype);
     }
 
-    /** A trainable leaf initialized by {@code initializer}: what {@code Layer.addWeight} creates. */
+    /**
+     * A trainable leaf initialized by {@code initializer}: what {@code Layer.addWeight} creates. Never in a
+     * {@link PredictionMemory} block, since weights outlive the batch that may build them.
+     */
     public static Tensor parameter(Shape shape, Initializer initializer, DType dtype) {
-        return fromValues(initializer.values(shape), shape, dtype).requiringGrad();
+        return PredictionMemory.outside(() -> fromValues(initializer.values(shape), shape, dtype).requiringGrad());
     }
 
     static Tensor fromValues(double[] values, Shape shape, DType dtype) {
@@ -489,6 +492,18 @@ public final class Tensor {
     // ---- activations ----
 
     /** max(x, 0).   dx = g where x > 0, else 0: host loops on the CPU (3-6x faster), ND4J's relu and relu_bp elsewhere. */
+    /**
+     * max(x, 0) written over this tensor's own values, returning it: for an op's fresh output that nothing else
+     * reads (a layer's pre-activation during prediction), which saves an array and a pass. A tensor that records
+     * a gradient is refused, since its backward may read the values it had.
+     */
+    public Tensor reluInPlace() {
+        if (requiresGrad) throw new IllegalStateException("reluInPlace on a tensor that records a gradient; use relu()");
+        if (HostLoops.enabled() && Gemm.isDense(value)) HostLoops.reluInPlace(value);
+        else Transforms.relu(value, false);
+        return this;
+    }
+
     public Tensor relu() {
         if (HostLoops.enabled()) {
             INDArray out = HostLoops.relu(value);

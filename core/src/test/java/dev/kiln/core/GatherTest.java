@@ -14,6 +14,8 @@ class GatherTest {
         assertEquals(Shape.of(2, 2, 2), out.shape());
         assertArrayEquals(new double[] {2, 2, 0, 0, 1, 1, 2, 2}, out.toDoubleArray());
         assertArrayEquals(new double[] {1, 1}, NN.gather(table, Tensor.of(new int[] {1}, 1)).toDoubleArray());
+        var float32 = NN.gather(table.cast(DType.FLOAT32), Tensor.of(new int[] {2, 0, 1, 2}, 2, 2));
+        assertArrayEquals(new double[] {2, 2, 0, 0, 1, 1, 2, 2}, float32.toDoubleArray());
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.kiln.core;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -131,6 +132,10 @@ class NNValuesTest {
                     String label = type + " host loops " + hostLoops;
                     assertArrayEquals(new double[] {0, 0, 0, 0.5, 3}, y.toDoubleArray(), 0, label);
                     assertArrayEquals(new double[] {0, 0, 0, 4, 5}, x.grad().toDoubleArray(), 0, label);
+                    var own = Tensor.of(values, 5).cast(type);
+                    assertSame(own, own.reluInPlace());
+                    assertArrayEquals(new double[] {0, 0, 0, 0.5, 3}, own.toDoubleArray(), 0, label + " in place");
+                    assertThrows(IllegalStateException.class, x::reluInPlace);
                 }
             } finally {
                 HostLoops.force(null);

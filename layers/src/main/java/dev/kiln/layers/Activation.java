@@ -49,6 +49,15 @@ public enum Activation implements UnaryOperator<Tensor> {
     @Override
     public Tensor apply(Tensor x) { return function.apply(x); }
 
+    /**
+     * The activation of a layer's own pre-activation, which nothing else reads (Dense's and Conv1D's): relu
+     * overwrites it in place when it records no gradient, as in prediction, which saves an array and a pass;
+     * every other case is {@link #apply}.
+     */
+    public Tensor applyToOwn(Tensor preActivation) {
+        return this == RELU && !preActivation.requiresGrad() ? preActivation.reluInPlace() : apply(preActivation);
+    }
+
     /** The Keras name: "relu", "leaky_relu", "hard_sigmoid". */
     public String kerasName() { return name().toLowerCase(Locale.ROOT); }
 

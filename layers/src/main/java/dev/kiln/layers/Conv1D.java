@@ -114,7 +114,7 @@ public final class Conv1D extends Layer {
     @Override
     protected Tensor call(Tensor inputs, boolean training) {
         var x = NN.conv1d(inputs, kernel, bias, config.strides(), config.padding(), config.dilationRate());  // [B, T', F]
-        return config.activation().apply(x);
+        return config.activation().applyToOwn(x);
     }
 
     @Override

@@ -79,7 +79,7 @@ public final class Dense extends Layer {
     @Override
     protected Tensor call(Tensor inputs, boolean training) {
         // [B, ..., inputDim] · [inputDim, units] + [units] → [B, ..., units]
-        return config.activation().apply(NN.dense(inputs, kernel, bias));
+        return config.activation().applyToOwn(NN.dense(inputs, kernel, bias));
     }
 
     @Override

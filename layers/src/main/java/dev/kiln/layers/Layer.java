@@ -3,6 +3,7 @@ package dev.kiln.layers;
 import dev.kiln.core.DType;
 import dev.kiln.core.Initializer;
 import dev.kiln.core.Kiln;
+import dev.kiln.core.PredictionMemory;
 import dev.kiln.core.Shape;
 import dev.kiln.core.Tensor;
 import java.lang.reflect.Field;
@@ -142,7 +143,10 @@ public abstract class Layer {
         if (built) return;
         enterScope();
         try {
-            buildOnce(inputShapes);
+            PredictionMemory.outside(() -> {          // what build makes lives on, even when predict builds it
+                buildOnce(inputShapes);
+                return null;
+            });
         } finally {
             exitScope();
         }

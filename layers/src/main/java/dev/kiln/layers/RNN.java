@@ -1,6 +1,7 @@
 package dev.kiln.layers;
 
 import dev.kiln.core.MemoryScope;
+import dev.kiln.core.PredictionMemory;
 import dev.kiln.core.Shape;
 import dev.kiln.core.Tensor;
 import java.util.ArrayList;
@@ -228,7 +229,7 @@ public class RNN extends Layer {
     }
 
     private void keepStates(List<Tensor> last) {
-        if (states == null) states = last.stream().map(s -> Tensor.zeros(s.shape(), dtype())).toList();
+        if (states == null) states = PredictionMemory.outside(() -> last.stream().map(s -> Tensor.zeros(s.shape(), dtype())).toList());
         for (int i = 0; i < states.size(); i++) states.get(i).assign(last.get(i));
     }
 

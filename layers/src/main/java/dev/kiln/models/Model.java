@@ -5,8 +5,11 @@ import dev.kiln.callbacks.CallbackList;
 import dev.kiln.callbacks.History;
 import dev.kiln.callbacks.Logs;
 import dev.kiln.core.MemoryScope;
+import dev.kiln.core.PredictionMemory;
 import dev.kiln.core.Shape;
 import dev.kiln.core.Tensor;
+import dev.kiln.data.Batch;
+import dev.kiln.data.Dataset;
 import dev.kiln.layers.InputLayer;
 import dev.kiln.layers.Layer;
 import dev.kiln.layers.LayerConfig;
@@ -19,8 +22,6 @@ import dev.kiln.metrics.Metric;
 import dev.kiln.metrics.Metrics;
 import dev.kiln.optim.Optimizer;
 import dev.kiln.optim.Optimizers;
-import dev.kiln.data.Batch;
-import dev.kiln.data.Dataset;
 import dev.kiln.saving.ModelFile;
 import dev.kiln.saving.Serialization;
 import java.io.PrintStream;
@@ -362,10 +363,10 @@ public class Model extends Layer {
         }
     }
 
-    /** The model's output for one batch in inference mode. */
+    /** The model's output for one batch in inference mode. Its arrays come from this thread's {@link PredictionMemory}. */
     public Tensor predictOnBatch(Tensor x) {
-        try (var ignored = Tensor.noGrad()) {
-            return apply(x, false);
+        try (var ignored = Tensor.noGrad(); var memory = PredictionMemory.open()) {
+            return memory.detach(apply(x, false));
         }
     }
 
