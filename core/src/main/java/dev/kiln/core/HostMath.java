@@ -89,7 +89,7 @@ final class HostMath {
         return Math.max(Math.max(m0, m1), Math.max(m2, m3));
     }
 
-    private static float sum(float[] v, int from, int to) {
+    static float sum(float[] v, int from, int to) {
         float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
         int i = from;
         for (; i + 3 < to; i += 4) {
@@ -99,6 +99,21 @@ final class HostMath {
             s3 += v[i + 3];
         }
         for (; i < to; i++) s0 += v[i];
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    /** Σ (v[i] − mean)² over [from, to), in four lanes like {@link #sum}. */
+    static float squaredDeviations(float[] v, int from, int to, float mean) {
+        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int i = from;
+        for (; i + 3 < to; i += 4) {
+            float d0 = v[i] - mean, d1 = v[i + 1] - mean, d2 = v[i + 2] - mean, d3 = v[i + 3] - mean;
+            s0 += d0 * d0;
+            s1 += d1 * d1;
+            s2 += d2 * d2;
+            s3 += d3 * d3;
+        }
+        for (; i < to; i++) s0 += (v[i] - mean) * (v[i] - mean);
         return (s0 + s1) + (s2 + s3);
     }
 }

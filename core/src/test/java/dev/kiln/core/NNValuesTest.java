@@ -223,6 +223,16 @@ class NNValuesTest {
         double inv = 1 / Math.sqrt(variance + 1e-3);
         assertArrayEquals(new double[] {(1 - mean) * inv, (2 - mean) * inv * 2 + 1, (4 - mean) * inv * 0.5 - 1}, new double[] {y[0], y[1], y[2]}, 1e-12);
         assertArrayEquals(new double[] {0, 1, -1}, new double[] {y[3], y[4], y[5]}, 1e-12);   // a constant row gives beta
+        var wide = Tensor.uniform(Shape.of(3, 2, 7), -3, 3, DType.FLOAT64);                      // rows of 7: four lanes and a tail
+        var wideGamma = Tensor.uniform(Shape.of(7), -1, 1, DType.FLOAT64);
+        var wideBeta = Tensor.uniform(Shape.of(7), -1, 1, DType.FLOAT64);
+        for (Tensor[] gammaBeta : new Tensor[][] {{wideGamma, wideBeta}, {null, null}, {wideGamma, null}}) {
+            Tensor g = gammaBeta[0], b = gammaBeta[1];
+            double[] float64 = NN.layerNormalization(wide, g, b, 1e-3).toDoubleArray();
+            double[] float32 = NN.layerNormalization(wide.cast(DType.FLOAT32), g == null ? null : g.cast(DType.FLOAT32),
+                    b == null ? null : b.cast(DType.FLOAT32), 1e-3).toDoubleArray();
+            assertArrayEquals(float64, float32, 1e-5);
+        }
     }
 
     @Test
