@@ -1,5 +1,6 @@
 package dev.kiln.core;
 
+import java.nio.FloatBuffer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -248,19 +249,34 @@ final class HostLoops {
         return out;
     }
 
+    /**
+     * Floats per chunk of {@link #apply}: 64 KiB, so that HostMath's passes over a chunk run in cache and the array
+     * is read and written once. Copying all of W3's 20 MB of attention scores to the heap first made every pass
+     * memory-bound.
+     */
+    private static final int CHUNK_FLOATS = 1 << 14;
+
     /** σ(x), tanh x or the softmax over the last axis of a float32 array, in a new array ({@link HostMath}'s loops). */
     enum Transcendental { SIGMOID, TANH, SOFTMAX }
 
     static INDArray apply(Transcendental function, INDArray x) {
+        INDArray dense = Gemm.rowMajor(x);
         INDArray out = Nd4j.createUninitialized(DataType.FLOAT, x.shape());
-        int n = Math.toIntExact(x.length());
-        float[] v = floats(x, 0), scratch = floatScratch(1, n);
-        switch (function) {
-            case SIGMOID -> HostMath.sigmoid(v, v, 0, n, scratch);
-            case TANH -> HostMath.tanh(v, v, 0, n, scratch);
-            case SOFTMAX -> HostMath.softmaxRows(v, n, (int) x.size(-1), scratch);
+        int n = Math.toIntExact(x.length()), row = function == Transcendental.SOFTMAX ? (int) x.size(-1) : 1;
+        int chunk = Math.max(1, CHUNK_FLOATS / row) * row;            // whole rows
+        float[] v = floatScratch(0, Math.min(chunk, n)), scratch = floatScratch(1, Math.min(chunk, n));
+        FloatBuffer from = dense.data().asNioFloat(), to = out.data().asNioFloat();
+        for (int start = 0; start < n; start += chunk) {
+            int count = Math.min(chunk, n - start);
+            from.get(start, v, 0, count);
+            switch (function) {
+                case SIGMOID -> HostMath.sigmoid(v, v, 0, count, scratch);
+                case TANH -> HostMath.tanh(v, v, 0, count, scratch);
+                case SOFTMAX -> HostMath.softmaxRows(v, count, row, scratch);
+            }
+            to.put(start, v, 0, count);
         }
-        out.data().asNioFloat().put(v, 0, n);
+        if (dense != x) dense.close();
         return out;
     }
 
@@ -510,6 +526,28 @@ final class HostLoops {
         }
         result.data().asNioFloat().put(to, 0, n);
         return result;
+    }
+
+    /**
+     * The maximum along one axis of a float32 array (n > 0 entries along it), in a new array of {@code shape}: the
+     * rows of the axis compared with Math.max, the trailing axes innermost so that it vectorizes.
+     */
+    static INDArray maxAlong(INDArray x, int axis, long[] shape) {
+        int outer = 1, n = (int) x.size(axis), inner = 1;
+        for (int d = 0; d < axis; d++) outer *= (int) x.size(d);
+        for (int d = axis + 1; d < x.rank(); d++) inner *= (int) x.size(d);
+        float[] in = floats(x, 0), to = floatScratch(1, outer * inner);
+        for (int a = 0; a < outer; a++) {
+            int o = a * inner;
+            System.arraycopy(in, a * n * inner, to, o, inner);
+            for (int t = 1; t < n; t++) {
+                int row = (a * n + t) * inner;
+                for (int c = 0; c < inner; c++) to[o + c] = Math.max(to[o + c], in[row + c]);
+            }
+        }
+        INDArray out = Nd4j.createUninitialized(DataType.FLOAT, shape);
+        out.data().asNioFloat().put(to, 0, outer * inner);
+        return out;
     }
 
     /** For x viewed as [outer, n, inner]: the flat index of the first maximum along n, per (outer, inner). */

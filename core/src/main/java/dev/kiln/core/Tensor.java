@@ -515,13 +515,13 @@ public final class Tensor {
 
     /** σ(x) = 1 / (1 + e⁻ˣ).   dx = g·σ·(1 − σ), reusing the output. */
     public Tensor sigmoid() {
-        INDArray s = hostTranscendental() ? HostLoops.apply(HostLoops.Transcendental.SIGMOID, value) : Transforms.sigmoid(value, true);
+        INDArray s = usesFloat32HostLoops() ? HostLoops.apply(HostLoops.Transcendental.SIGMOID, value) : Transforms.sigmoid(value, true);
         return derive("sigmoid", s, g -> grads(g.mul(s).muli(temp(s.rsub(1.0)))), this);
     }
 
     /** tanh x.   dx = g·(1 − tanh²), reusing the output. */
     public Tensor tanh() {
-        INDArray t = hostTranscendental() ? HostLoops.apply(HostLoops.Transcendental.TANH, value) : Transforms.tanh(value, true);
+        INDArray t = usesFloat32HostLoops() ? HostLoops.apply(HostLoops.Transcendental.TANH, value) : Transforms.tanh(value, true);
         return derive("tanh", t, g -> grads(t.mul(t).rsubi(1.0).muli(g)), this);
     }
 
@@ -531,7 +531,7 @@ public final class Tensor {
      */
     public Tensor softmax(int axis) {
         int dim = shape().axis(axis);
-        INDArray out = hostTranscendental() && dim == rank() - 1 && value.length() > 0 ? HostLoops.apply(HostLoops.Transcendental.SOFTMAX, value)
+        INDArray out = usesFloat32HostLoops() && dim == rank() - 1 && value.length() > 0 ? HostLoops.apply(HostLoops.Transcendental.SOFTMAX, value)
                 : Native.first("softmax", new long[] {dim}, shiftedForSoftmax(value, dim));
         return derive("softmax", out, g -> {
             if (HostLoops.enabled() && dim == rank() - 1) return grads(HostLoops.softmaxGrad(out, g));   // one pass, not four ops
@@ -552,8 +552,11 @@ public final class Tensor {
 
     public Tensor softmax() { return softmax(-1); }
 
-    /** Whether σ, tanh and softmax take {@link HostMath}'s loops: float32 on the CPU, 3-5x faster than ND4J's transforms. */
-    private boolean hostTranscendental() { return HostLoops.enabled() && value.dataType() == DataType.FLOAT; }
+    /**
+     * Whether σ, tanh, softmax and one-axis max take host loops: float32 on the CPU ({@link HostMath}'s σ and tanh
+     * are 3-5x faster than ND4J's transforms).
+     */
+    private boolean usesFloat32HostLoops() { return HostLoops.enabled() && value.dataType() == DataType.FLOAT; }
 
     /** log(softmax(x)) over {@code axis}, computed stably.   Gradient: ND4J's log_softmax_bp. */
     public Tensor logSoftmax(int axis) {
@@ -635,7 +638,8 @@ public final class Tensor {
     /** Maximum over {@code axes}.   The gradient goes to the first maximum (ND4J's reduce_max_bp). */
     public Tensor max(boolean keepDims, int... axes) {
         int[] dims = resolveAxes(axes);
-        INDArray out = value.max(keepDims, dims);
+        INDArray out = dims.length == 1 && usesFloat32HostLoops() && value.size(dims[0]) > 0 && value.length() > 0
+                ? HostLoops.maxAlong(value, dims[0], keptOrDropped(dims[0], keepDims)) : value.max(keepDims, dims);
         long[] longDims = Arrays.stream(dims).asLongStream().toArray();
         return derive("max", out, g -> {
             if (dims.length == 1 && HostLoops.enabled()) {   // one axis: the host loop finds the first maximum 10x faster
@@ -649,6 +653,18 @@ public final class Tensor {
     }
 
     public Tensor max(int... axes) { return max(false, axes); }
+
+    /** This tensor's shape with {@code axis} kept as size 1 or dropped. */
+    private long[] keptOrDropped(int axis, boolean keep) {
+        long[] dims = value.shape().clone();               // ND4J hands out its own shape array
+        if (keep) {
+            dims[axis] = 1;
+            return dims;
+        }
+        long[] dropped = new long[dims.length - 1];
+        for (int d = 0, k = 0; d < dims.length; d++) if (d != axis) dropped[k++] = dims[d];
+        return dropped;
+    }
 
     private int[] resolveAxes(int[] axes) {
         if (axes.length == 0) {

@@ -143,6 +143,20 @@ class NNValuesTest {
         }
     }
 
+    /** Float32 max along each axis (a host loop on the CPU) equals float64's, with and without the axis kept. */
+    @Test
+    void float32MaxAlongEachAxisMatchesFloat64() {
+        Kiln.seed(9);
+        var x = Tensor.uniform(Shape.of(3, 4, 5), -2, 2, DType.FLOAT64);
+        for (int axis = 0; axis < 3; axis++) {
+            for (boolean keep : new boolean[] {false, true}) {
+                Tensor y64 = x.max(keep, axis), y32 = x.cast(DType.FLOAT32).max(keep, axis);
+                assertEquals(y64.shape(), y32.shape());
+                assertArrayEquals(y64.toDoubleArray(), y32.toDoubleArray(), 1e-7, "axis " + axis + " keep " + keep);
+            }
+        }
+    }
+
     /** The float32 host loops (softmax's and max's gradients) agree with float64, also after a larger array used the scratch. */
     @Test
     void float32GradientsOfSoftmaxAndMaxMatchFloat64() {
