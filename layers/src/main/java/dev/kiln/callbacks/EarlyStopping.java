@@ -8,8 +8,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Stops training when a monitored value has stopped improving, as Keras's {@code EarlyStopping}: after
- * {@code patience} epochs without an improvement larger than {@code minDelta}, and optionally restores the weights
- * of the best epoch. Epochs before {@code startFromEpoch} are not counted.
+ * {@code patience} epochs without an improvement larger than {@code minDelta}. Epochs before {@code startFromEpoch}
+ * are not counted. With {@code restoreBestWeights}, the best epoch's weights are restored when training ends,
+ * whether it stopped early or ran all its epochs (Keras 3; Keras 2 restored only on an early stop).
  */
 public final class EarlyStopping implements Callback {
 
@@ -87,17 +88,17 @@ public final class EarlyStopping implements Callback {
         if (wait >= config.patience() && epoch > 0) {
             stoppedEpoch = epoch;
             model.setStopTraining(true);
-            if (config.restoreBestWeights() && bestWeights != null) {
-                LOG.info("Restoring model weights from the end of the best epoch: {}.", bestEpoch + 1);
-                List<Tensor> weights = model.weights();
-                for (int i = 0; i < weights.size(); i++) weights.get(i).assign(bestWeights.get(i));
-            }
         }
     }
 
     @Override
     public void onTrainEnd(Logs logs) {
         if (stoppedEpoch > 0) LOG.info("Epoch {}: early stopping", stoppedEpoch + 1);
+        if (config.restoreBestWeights() && bestWeights != null) {
+            LOG.info("Restoring model weights from the end of the best epoch: {}.", bestEpoch + 1);
+            List<Tensor> weights = model.weights();
+            for (int i = 0; i < weights.size(); i++) weights.get(i).assign(bestWeights.get(i));
+        }
     }
 
     /** The epoch (from 0) whose value was the best, and the epoch training stopped at (0 if it did not stop). */

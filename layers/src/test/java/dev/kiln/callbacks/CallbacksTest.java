@@ -58,6 +58,26 @@ class CallbacksTest {
         }
         assertEquals(4, epoch, "stops at the end of epoch 3 (0-based): two epochs without improving on 0.5");
         assertEquals(1, stopper.bestEpoch());
+        for (Tensor w : model.weights()) assertTrue(java.util.Arrays.stream(w.toDoubleArray()).allMatch(v -> v == 3.0));
+        stopper.onTrainEnd(new Logs());                        // Keras 3 restores when training ends
+        for (Tensor w : model.weights()) assertTrue(java.util.Arrays.stream(w.toDoubleArray()).allMatch(v -> v == 1.0));
+    }
+
+    /** Keras 3 restores the best weights also when training runs all its epochs without stopping early. */
+    @Test
+    void earlyStoppingRestoresTheBestWeightsWithoutStoppingEarly() {
+        var model = compiledModel();
+        var stopper = new EarlyStopping("val_loss", 5, true);
+        stopper.setModel(model, new TrainingParams(3, 1, 0, 32, 32));
+        stopper.onTrainBegin(new Logs());
+        double[] valLoss = {1.0, 0.5, 0.7};
+        for (int epoch = 0; epoch < valLoss.length; epoch++) {
+            setAllWeights(model, epoch);
+            stopper.onEpochEnd(epoch, new Logs().put("val_loss", valLoss[epoch]));
+        }
+        assertFalse(model.stopTraining());
+        stopper.onTrainEnd(new Logs());
+        assertEquals(0, stopper.stoppedEpoch());
         for (Tensor w : model.weights()) assertTrue(java.util.Arrays.stream(w.toDoubleArray()).allMatch(v -> v == 1.0));
     }
 
