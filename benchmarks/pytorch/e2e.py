@@ -202,7 +202,7 @@ def main():
     parser.add_argument("--warmup-seconds", type=int, default=5)
     parser.add_argument("--chunks", type=int, default=5)
     parser.add_argument("--steps", type=int, default=20)
-    parser.add_argument("--infer-steps", type=int, default=2)
+    parser.add_argument("--infer-steps", type=int, default=10)
     parser.add_argument("--infer-batch", type=int, default=256)
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--accuracy", action="store_true")

@@ -50,7 +50,7 @@ public final class EndToEnd {
               --warmup-seconds S  seconds of untimed steps, at least (default 5)
               --chunks N       timed chunks; rates are their median (default 5)
               --steps N        training steps per chunk (default 20)
-              --infer-steps N  inference batches per chunk (default 2)
+              --infer-steps N  inference batches per chunk (default 10)
               --infer-batch N  inference batch size (default 256)
               --accuracy       also train --epochs epochs on the real IMDB data and report test accuracy (slow)
               --epochs N       epochs for --accuracy (default 2)

@@ -25,7 +25,7 @@ public record Options(int threads, int warmupSteps, int warmupSeconds, int chunk
 
     /** The flags that carry these options, with their defaults. */
     static final Map<String, String> DEFAULTS = Map.of(
-            "--threads", "2", "--warmup", "10", "--warmup-seconds", "5", "--chunks", "5", "--steps", "20", "--infer-steps", "2",
+            "--threads", "2", "--warmup", "10", "--warmup-seconds", "5", "--chunks", "5", "--steps", "20", "--infer-steps", "10",
             "--infer-batch", "256", "--epochs", "2", "--seed", "1");
 
     public Options {
