@@ -5,5 +5,6 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 jar=$(ls "$here"/target/kiln-benchmarks-*.jar | grep -v -e sources -e tests | head -n 1)
 export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
+export OPENBLAS_THREAD_TIMEOUT="${OPENBLAS_THREAD_TIMEOUT:-20}"
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-${KILN_THREADS:-2}}"
 exec java -cp "$jar:$(cat "$here/target/classpath.txt")" org.openjdk.jmh.Main "$@"

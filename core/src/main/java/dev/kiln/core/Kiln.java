@@ -12,7 +12,9 @@ import org.slf4j.LoggerFactory;
  * <p>Threads: ND4J's OpenMP threads busy-wait; on a small shared machine two threads can make ops ten times
  * slower (ND4J-NOTES.md). Kiln takes the count from the {@code kiln.threads} system property, then the
  * {@code KILN_THREADS} or {@code OMP_NUM_THREADS} environment variables, and otherwise uses ND4J's default. Set
- * {@code OMP_WAIT_POLICY=PASSIVE} in the environment before the JVM starts (the launcher and the build do).
+ * {@code OMP_WAIT_POLICY=PASSIVE} in the environment before the JVM starts (the launcher and the build do). OpenBLAS's
+ * own worker threads (Kiln's GEMMs) spin for 2^28 cycles after each call unless {@code OPENBLAS_THREAD_TIMEOUT}
+ * says otherwise; the launcher and the build set 20, which kept W1 from halving its speed on 2 cores (README, "Threads").
  */
 public final class Kiln {
 

@@ -48,6 +48,7 @@ class MemoryTest {
         var builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.environment().put("OMP_NUM_THREADS", "1");
         builder.environment().put("OMP_WAIT_POLICY", "PASSIVE");
+        builder.environment().put("OPENBLAS_THREAD_TIMEOUT", "20");
         Process process = builder.start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, process.waitFor(), output);

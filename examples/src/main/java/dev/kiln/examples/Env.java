@@ -24,7 +24,8 @@ final class Env implements Program {
         System.out.println("BLAS vendor       " + env.getProperty("blas.vendor", "unknown"));
         System.out.println("native threads    " + env.getOrDefault("omp.threads", "unknown") + " (OMP_NUM_THREADS="
                 + System.getenv().getOrDefault("OMP_NUM_THREADS", "unset") + ", OMP_WAIT_POLICY="
-                + System.getenv().getOrDefault("OMP_WAIT_POLICY", "unset") + ")");
+                + System.getenv().getOrDefault("OMP_WAIT_POLICY", "unset") + ", OPENBLAS_THREAD_TIMEOUT="
+                + System.getenv().getOrDefault("OPENBLAS_THREAD_TIMEOUT", "unset") + ")");
         System.out.println("cores             " + env.getOrDefault("cores", Runtime.getRuntime().availableProcessors()));
         env.forEach((key, value) -> {
             String k = key.toString();

@@ -26,7 +26,8 @@ import java.util.stream.Stream;
  * accuracy, with Kiln's ratio to each peer when Kiln runs. Run it through benchmarks/run-e2e.sh.
  *
  * <p>Every framework and workload runs in its own child process (so that peak memory is its own), one at a
- * time, with the same environment: {@code OMP_NUM_THREADS=--threads} and {@code OMP_WAIT_POLICY=PASSIVE}. JVM
+ * time, with the same environment: {@code OMP_NUM_THREADS=--threads}, {@code OMP_WAIT_POLICY=PASSIVE} and
+ * {@code OPENBLAS_THREAD_TIMEOUT=20} (the pthread OpenBLAS that ND4J loads spins 2^20 cycles after a GEMM, not 2^28). JVM
  * frameworks are the {@link #TRAINERS}, run as {@code EndToEnd --child <framework>}; PyTorch is
  * benchmarks/pytorch/e2e.py, skipped with a note when no python3 imports torch.
  */
@@ -36,6 +37,9 @@ public final class EndToEnd {
     static final List<Trainer> TRAINERS = List.of(new KilnTrainer(), new Dl4jTrainer());
 
     static final String PYTORCH = "pytorch";
+
+    /** log2 of the cycles OpenBLAS's pthread workers spin after a call before sleeping (OpenBLAS's default: 28). */
+    static final String OPENBLAS_THREAD_TIMEOUT = "20";
 
     private static final Set<String> SWITCHES = Set.of("--accuracy", "--help");
     private static final Set<String> RUNNER_FLAGS = Set.of("--workloads", "--frameworks", "--python",
@@ -164,6 +168,7 @@ public final class EndToEnd {
         Map<String, String> environment = builder.environment();
         environment.put("OMP_NUM_THREADS", Integer.toString(threads));
         environment.put("OMP_WAIT_POLICY", "PASSIVE");
+        environment.put("OPENBLAS_THREAD_TIMEOUT", OPENBLAS_THREAD_TIMEOUT);   // ND4J's OpenBLAS too; PyTorch's OpenMP build ignores it
         environment.remove("KILN_THREADS");  // Kiln would prefer it to OMP_NUM_THREADS; the peers don't read it
         long start = System.nanoTime();
         Process process = builder.start();
@@ -190,7 +195,7 @@ public final class EndToEnd {
         runs.stream().filter(run -> run.result() != null)
                 .collect(Collectors.toMap(Run::framework, run -> run.result().version(), (a, b) -> a, LinkedHashMap::new))
                 .forEach((framework, version) -> out.append(String.format("- %s: %s%n", framework, version)));
-        out.append(String.format(Locale.ROOT, "- Protocol: %d threads, OMP_WAIT_POLICY=PASSIVE; training: at least %d warm-up steps and %d s,"
+        out.append(String.format(Locale.ROOT, "- Protocol: %d threads, OMP_WAIT_POLICY=PASSIVE, OPENBLAS_THREAD_TIMEOUT=" + OPENBLAS_THREAD_TIMEOUT + "; training: at least %d warm-up steps and %d s,"
                         + " then the median of %d chunks of %d steps; inference: batch %d, median of %d chunks of %d"
                         + " batches; synthetic tokens in [1, 10000), length 100",
                 options.threads(), options.warmupSteps(), options.warmupSeconds(), options.chunks(), options.chunkSteps(),
