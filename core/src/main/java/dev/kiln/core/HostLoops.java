@@ -256,9 +256,10 @@ final class HostLoops {
      */
     private static final int CHUNK_FLOATS = 1 << 14;
 
-    /** σ(x), tanh x or the softmax over the last axis of a float32 array, in a new array ({@link HostMath}'s loops). */
+    /** The functions {@link #apply} computes; SOFTMAX is over the last axis. */
     enum Transcendental { SIGMOID, TANH, SOFTMAX }
 
+    /** σ(x), tanh x or the softmax of a float32 array in a new array, with {@link HostMath}'s loops. */
     static INDArray apply(Transcendental function, INDArray x) {
         INDArray dense = Gemm.rowMajor(x);
         INDArray out = Nd4j.createUninitialized(DataType.FLOAT, x.shape());

@@ -18,9 +18,10 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The composed LSTM behind {@link NN#lstmComposed}: Keras's equations over a whole sequence, one GEMM and nine
- * element-wise ops per step forward, a hand-written backward through time with two GEMMs and seven element-wise ops
- * per step. Layout: see {@link Recurrent}; the activated gates are kept gate by gate ([4, T, U, B]), so the factors
- * of the backward are computed for all steps at once on contiguous arrays.
+ * element-wise ops per step forward (one host loop for the nine in float32 on the CPU), a hand-written backward
+ * through time with two GEMMs and seven element-wise ops per step. Layout: see {@link Recurrent}; the activated
+ * gates are kept gate by gate ([4, T, U, B]), so the factors of the backward are computed for all steps at once
+ * on contiguous arrays.
  *
  * <p>Forward, for each step t in processing order, with xh = [xₜ; hₜ₋₁; 1] [K, B] and
  * W = [kernel; recurrentKernel; bias] [K, 4U] (K = C + U + 1; without a bias no 1 and no bias row):

@@ -492,6 +492,15 @@ public final class Tensor {
     // ---- activations ----
 
     /** max(x, 0).   dx = g where x > 0, else 0: host loops on the CPU (3-6x faster), ND4J's relu and relu_bp elsewhere. */
+    public Tensor relu() {
+        if (HostLoops.enabled()) {
+            INDArray out = HostLoops.relu(value);
+            return derive("relu", out, g -> grads(HostLoops.reluGrad(out, g)), this);
+        }
+        INDArray out = Native.exec("relu", new long[0], new double[] {0.0}, new boolean[0], value)[0];
+        return derive("relu", out, g -> Native.exec("relu_bp", new long[0], new double[] {0.0}, new boolean[0], value, g), this);
+    }
+
     /**
      * max(x, 0) written over this tensor's own values, returning it: for an op's fresh output that nothing else
      * reads (a layer's pre-activation during prediction), which saves an array and a pass. A tensor that records
@@ -502,15 +511,6 @@ public final class Tensor {
         if (HostLoops.enabled() && Gemm.isDense(value)) HostLoops.reluInPlace(value);
         else Transforms.relu(value, false);
         return this;
-    }
-
-    public Tensor relu() {
-        if (HostLoops.enabled()) {
-            INDArray out = HostLoops.relu(value);
-            return derive("relu", out, g -> grads(HostLoops.reluGrad(out, g)), this);
-        }
-        INDArray out = Native.exec("relu", new long[0], new double[] {0.0}, new boolean[0], value)[0];
-        return derive("relu", out, g -> Native.exec("relu_bp", new long[0], new double[] {0.0}, new boolean[0], value, g), this);
     }
 
     /** σ(x) = 1 / (1 + e⁻ˣ).   dx = g·σ·(1 − σ), reusing the output. */
@@ -553,8 +553,8 @@ public final class Tensor {
     public Tensor softmax() { return softmax(-1); }
 
     /**
-     * Whether σ, tanh, softmax and one-axis max take host loops: float32 on the CPU ({@link HostMath}'s σ and tanh
-     * are 3-5x faster than ND4J's transforms).
+     * Whether σ, tanh, softmax and one-axis max take host loops: float32 on the CPU (ND4J's σ and tanh transforms
+     * were half of the LSTM's forward pass; {@link HostMath}).
      */
     private boolean usesFloat32HostLoops() { return HostLoops.enabled() && value.dataType() == DataType.FLOAT; }
 
