@@ -18,7 +18,6 @@ import dev.kiln.layers.LSTM;
 import dev.kiln.layers.MaxPooling1D;
 import dev.kiln.losses.Losses;
 import dev.kiln.optim.Adam;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
