@@ -5,7 +5,11 @@ import static org.bytedeco.openblas.global.openblas_nolapack.CblasRowMajor;
 import static org.bytedeco.openblas.global.openblas_nolapack.CblasTrans;
 import static org.bytedeco.openblas.global.openblas_nolapack.blas_set_num_threads;
 import static org.bytedeco.openblas.global.openblas_nolapack.cblas_dgemm;
+import static org.bytedeco.openblas.global.openblas_nolapack.cblas_dgemv;
+import static org.bytedeco.openblas.global.openblas_nolapack.cblas_dger;
 import static org.bytedeco.openblas.global.openblas_nolapack.cblas_sgemm;
+import static org.bytedeco.openblas.global.openblas_nolapack.cblas_sgemv;
+import static org.bytedeco.openblas.global.openblas_nolapack.cblas_sger;
 
 import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.FloatPointer;
@@ -72,6 +76,54 @@ final class CpuBlas {
         c.position(cOffset);
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1f, a, k, b, n, 0f, c, n);
         c.position(0);
+    }
+
+    /**
+     * c[m, n] += 1·biasᵀ for every row, in place, as one rank-1 update (cblas ?ger). ND4J's addiRowVector built a
+     * TAD offsets array per call ([3200] longs for a [3200, 32] output) that only the garbage collector freed: most of
+     * W3's per-step memory growth. c is dense row-major, bias dense [n].
+     */
+    static void addRowVector(INDArray c, INDArray bias) {
+        int m = (int) c.size(0), n = (int) c.size(1);
+        if (m == 0 || n == 0) return;
+        boolean isDouble = c.dataType() == DataType.DOUBLE;
+        Pointer pc = pointer(c, isDouble), pb = pointer(bias, isDouble), ones = ones(m, isDouble);
+        if (isDouble) cblas_dger(CblasRowMajor, m, n, 1.0, (DoublePointer) ones, 1, (DoublePointer) pb, 1, (DoublePointer) pc, n);
+        else cblas_sger(CblasRowMajor, m, n, 1f, (FloatPointer) ones, 1, (FloatPointer) pb, 1, (FloatPointer) pc, n);
+    }
+
+    /** Σ over the rows of a dense row-major g [m, n] into a new [n] array, as gᵀ·1 (cblas ?gemv), without ND4J's TADs. */
+    static INDArray columnSums(INDArray g) {
+        int m = (int) g.size(0), n = (int) g.size(1);
+        INDArray sums = Nd4j.createUninitialized(g.dataType(), n);
+        if (m == 0) return sums.assign(0);
+        if (n == 0) return sums;
+        boolean isDouble = g.dataType() == DataType.DOUBLE;
+        Pointer pg = pointer(g, isDouble), ps = pointer(sums, isDouble), ones = ones(m, isDouble);
+        if (isDouble) cblas_dgemv(CblasRowMajor, CblasTrans, m, n, 1.0, (DoublePointer) pg, n, (DoublePointer) ones, 1, 0.0, (DoublePointer) ps, 1);
+        else cblas_sgemv(CblasRowMajor, CblasTrans, m, n, 1f, (FloatPointer) pg, n, (FloatPointer) ones, 1, 0f, (FloatPointer) ps, 1);
+        return sums;
+    }
+
+    /** Per-thread vectors of ones, grown as needed, for {@link #addRowVector} and {@link #columnSums}. */
+    private static final ThreadLocal<Pointer[]> ONES = ThreadLocal.withInitial(() -> new Pointer[] {new FloatPointer(0L), new DoublePointer(0L)});
+
+    private static Pointer ones(int length, boolean isDouble) {
+        Pointer[] held = ONES.get();
+        int slot = isDouble ? 1 : 0;
+        if (held[slot].capacity() < length) {
+            held[slot].close();
+            if (isDouble) {
+                DoublePointer grown = new DoublePointer(length);
+                for (int i = 0; i < length; i++) grown.put(i, 1.0);
+                held[slot] = grown;
+            } else {
+                FloatPointer grown = new FloatPointer(length);
+                for (int i = 0; i < length; i++) grown.put(i, 1f);
+                held[slot] = grown;
+            }
+        }
+        return held[slot];
     }
 
     private static Pointer pointer(INDArray x, boolean isDouble) {

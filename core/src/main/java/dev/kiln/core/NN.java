@@ -34,7 +34,9 @@ public final class NN {
         INDArray idx = indices.array();
         if (idx.dataType().isFPType()) idx = Tensor.temp(idx.castTo(DataType.INT));
         long vocabulary = table.array().size(0);
-        long[] ids = idx.dup('c').data().asLong();
+        INDArray dense = Gemm.rowMajor(idx);
+        long[] ids = dense.data().asLong();
+        if (dense != idx) dense.close();                                  // freed now, not when the collector finds it
         long min = Long.MAX_VALUE, max = Long.MIN_VALUE;
         for (long id : ids) {
             min = Math.min(min, id);
@@ -84,12 +86,12 @@ public final class NN {
         long k = ks.get(0), n = ks.get(1);
         INDArray x2 = xs.rank() == 2 ? x.array() : Tensor.temp(x.array().reshape('c', -1, k));
         INDArray out2 = Tensor.temp(Gemm.matmul(x2, false, kernel.array(), false));
-        out2.addiRowVector(bias.array());
+        addBias(out2, bias.array());
         return Tensor.derive("dense", out2.reshape('c', xs.withLast(n).dims()), g -> {
             INDArray g2 = g.reshape('c', -1, n);
             INDArray dx = x.requiresGrad() ? Tensor.temp(Gemm.matmul(g2, false, kernel.array(), true)).reshape('c', xs.dims()) : null;
             INDArray dKernel = kernel.requiresGrad() ? Gemm.matmul(x2, true, g2, false) : null;
-            INDArray dBias = bias.requiresGrad() ? g2.sum(0) : null;
+            INDArray dBias = bias.requiresGrad() ? biasGradient(g2) : null;
             return grads(dx, dKernel, dBias);
         }, x, kernel, bias);
     }
@@ -132,12 +134,12 @@ public final class NN {
                 : columns(x.array(), size, stride, dilation, outSteps, left, steps + total).reshape('c', batch * outSteps, size * channels));
         INDArray kernel2 = kernel.array().reshape('c', size * channels, filters);
         INDArray out2 = Tensor.temp(Gemm.matmul(columns, false, kernel2, false));
-        if (bias != null) out2.addiRowVector(bias.array());
+        if (bias != null) addBias(out2, bias.array());
         Tensor[] inputs = bias == null ? new Tensor[] {x, kernel} : new Tensor[] {x, kernel, bias};
         return Tensor.derive("conv1d", out2.reshape('c', batch, outSteps, filters), g -> {
             INDArray g2 = g.reshape('c', batch * outSteps, filters);
             INDArray dKernel = kernel.requiresGrad() ? Tensor.temp(Gemm.matmul(columns, true, g2, false)).reshape('c', size, channels, filters) : null;
-            INDArray dBias = bias != null && bias.requiresGrad() ? g2.sum(0) : null;
+            INDArray dBias = bias != null && bias.requiresGrad() ? biasGradient(g2) : null;
             INDArray dx = null;
             if (x.requiresGrad()) {
                 INDArray dColumns = Tensor.temp(Gemm.matmul(g2, false, kernel2, true));
@@ -209,6 +211,24 @@ public final class NN {
         INDArray out4 = Tensor.temp(Native.first(op, args, x4));
         INDArray out = out4.reshape('c', s.get(0), out4.size(2), s.get(2));
         return Tensor.derive(op, out, g -> grads(Tensor.temp(Native.first(op + "_bp", args, x4, g.reshape('c', out4.shape()))).reshape('c', s.dims())), x);
+    }
+
+    /**
+     * out [M, N] += bias [N] on every row, in place. On the CPU one BLAS rank-1 update: ND4J's addiRowVector made a
+     * TAD offsets array per call that only the garbage collector freed.
+     */
+    private static void addBias(INDArray out2, INDArray bias) {
+        if (HostLoops.enabled() && CpuBlas.supports(out2.dataType()) && Gemm.isDense(out2) && Gemm.isDense(bias)) {
+            CpuBlas.addRowVector(out2, bias);
+        } else {
+            out2.addiRowVector(bias);
+        }
+    }
+
+    /** The bias gradient, g [M, N] summed over its rows: on the CPU one BLAS gᵀ·1, without ND4J's TADs. */
+    private static INDArray biasGradient(INDArray g2) {
+        if (HostLoops.enabled() && CpuBlas.supports(g2.dataType()) && Gemm.isDense(g2)) return CpuBlas.columnSums(g2);
+        return g2.sum(0);
     }
 
     private static boolean allFloat32(Tensor... tensors) {

@@ -143,6 +143,25 @@ class NNValuesTest {
         }
     }
 
+    /** Float32 dense (bias added and summed by BLAS on the CPU) equals float64 in values and gradients, 2-D and 3-D. */
+    @Test
+    void float32DenseMatchesFloat64InValuesAndGradients() {
+        Kiln.seed(10);
+        var kernel = Tensor.uniform(Shape.of(4, 3), -1, 1, DType.FLOAT64);
+        var bias = Tensor.uniform(Shape.of(3), -1, 1, DType.FLOAT64);
+        for (Shape shape : new Shape[] {Shape.of(5, 4), Shape.of(2, 5, 4)}) {
+            var x = Tensor.uniform(shape, -1, 1, DType.FLOAT64);
+            var in64 = List.of(x.requiringGrad(), kernel.requiringGrad(), bias.requiringGrad());
+            var in32 = in64.stream().map(t -> t.cast(DType.FLOAT32).requiringGrad()).toList();
+            Tensor y64 = NN.dense(in64.get(0), in64.get(1), in64.get(2)), y32 = NN.dense(in32.get(0), in32.get(1), in32.get(2));
+            assertArrayEquals(y64.toDoubleArray(), y32.toDoubleArray(), 1e-6, shape.toString());
+            var weights = Tensor.uniform(y64.shape(), -1, 1, DType.FLOAT64);
+            y64.mul(weights).sum().backward();
+            y32.mul(weights.cast(DType.FLOAT32)).sum().backward();
+            for (int k = 0; k < 3; k++) assertArrayEquals(in64.get(k).grad().toDoubleArray(), in32.get(k).grad().toDoubleArray(), 1e-5);
+        }
+    }
+
     /** Float32 max along each axis (a host loop on the CPU) equals float64's, with and without the axis kept. */
     @Test
     void float32MaxAlongEachAxisMatchesFloat64() {
