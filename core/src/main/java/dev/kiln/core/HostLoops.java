@@ -119,7 +119,8 @@ final class HostLoops {
         Object from = isDouble ? doubles(x, 0) : floats(x, 0);
         Object to = isDouble ? doubleScratch(1, n) : floatScratch(1, n);
         Object zeros = isDouble ? new double[channels] : new float[channels];
-        forEachTap(batch, steps, channels, size, stride, dilation, left, outSteps, (column, input) -> {
+        int rows = Math.toIntExact(batch * outSteps);
+        forEachTap(0, rows, size * channels, steps, channels, size, stride, dilation, left, outSteps, (column, input) -> {
             if (input >= 0) System.arraycopy(from, input, to, column, channels);
             else System.arraycopy(zeros, 0, to, column, channels);
         });
@@ -155,15 +156,11 @@ final class HostLoops {
             FloatPointer output = new FloatPointer(out.data().addressPointer());
             for (int start = 0; start < rows; start += blockRows) {
                 int count = Math.min(blockRows, rows - start);
-                for (int r = 0; r < count; r++) {
-                    int b = (start + r) / (int) outSteps, t = (start + r) % (int) outSteps, column = r * width;
-                    for (int j = 0; j < size; j++, column += channels) {
-                        long step = (long) t * stride + (long) j * dilation - left;
-                        if (step >= 0 && step < steps) System.arraycopy(in, (int) ((b * steps + step) * channels), columns, column, channels);
-                        else java.util.Arrays.fill(columns, column, column + channels, 0f);
-                    }
-                    if (bias != null) columns[column] = 1f;
-                }
+                forEachTap(start, count, width, steps, channels, size, stride, dilation, left, outSteps, (column, input) -> {
+                    if (input >= 0) System.arraycopy(in, input, columns, column, channels);
+                    else java.util.Arrays.fill(columns, column, column + channels, 0f);
+                });
+                if (bias != null) for (int r = 0; r < count; r++) columns[r * width + taps] = 1f;
                 block.put(columns, 0, count * width);
                 CpuBlas.sgemm(block, weights, count, width, filters, output, (long) start * filters);
             }
@@ -184,18 +181,18 @@ final class HostLoops {
     static INDArray col2im(INDArray columns, long batch, long steps, long channels, int size, int stride, int dilation, long left,
                            long outSteps) {
         INDArray out = Nd4j.createUninitialized(columns.dataType(), batch, steps, channels);
-        int n = Math.toIntExact(out.length()), c = (int) channels;
+        int n = Math.toIntExact(out.length()), c = (int) channels, rows = Math.toIntExact(batch * outSteps);
         if (columns.dataType() == DataType.DOUBLE) {
             double[] from = doubles(columns, 0), to = doubleScratch(1, n);
             java.util.Arrays.fill(to, 0, n, 0);
-            forEachTap((int) batch, (int) steps, c, size, stride, dilation, left, outSteps, (column, input) -> {
+            forEachTap(0, rows, size * c, (int) steps, c, size, stride, dilation, left, outSteps, (column, input) -> {
                 if (input >= 0) for (int k = 0; k < c; k++) to[input + k] += from[column + k];
             });
             out.data().asNioDouble().put(to, 0, n);
         } else {
             float[] from = floats(columns, 0), to = floatScratch(1, n);
             java.util.Arrays.fill(to, 0, n, 0);
-            forEachTap((int) batch, (int) steps, c, size, stride, dilation, left, outSteps, (column, input) -> {
+            forEachTap(0, rows, size * c, (int) steps, c, size, stride, dilation, left, outSteps, (column, input) -> {
                 if (input >= 0) for (int k = 0; k < c; k++) to[input + k] += from[column + k];
             });
             out.data().asNioFloat().put(to, 0, n);
@@ -209,16 +206,17 @@ final class HostLoops {
         void at(int column, int input);
     }
 
-    /** Visits every (b, t, j) of im2col in the columns' row-major order. */
-    private static void forEachTap(int batch, int steps, int channels, int size, int stride, int dilation, long left, long outSteps,
-                                   TapBlock block) {
-        int column = 0;
-        for (int b = 0; b < batch; b++) {
-            for (int t = 0; t < outSteps; t++) {
-                for (int j = 0; j < size; j++, column += channels) {
-                    long step = (long) t * stride + (long) j * dilation - left;
-                    block.at(column, step >= 0 && step < steps ? (int) ((b * steps + step) * channels) : -1);
-                }
+    /**
+     * Visits every tap j of im2col rows [firstRow, firstRow + rows) in order (row b·T' + t holds output step t of
+     * sequence b). Columns count from the first visited row, whose rows lie {@code rowWidth} apart.
+     */
+    private static void forEachTap(int firstRow, int rows, int rowWidth, int steps, int channels, int size, int stride, int dilation,
+                                   long left, long outSteps, TapBlock block) {
+        for (int r = 0; r < rows; r++) {
+            int b = (int) ((firstRow + r) / outSteps), t = (int) ((firstRow + r) % outSteps), column = r * rowWidth;
+            for (int j = 0; j < size; j++, column += channels) {
+                long step = (long) t * stride + (long) j * dilation - left;
+                block.at(column, step >= 0 && step < steps ? (int) ((b * steps + step) * channels) : -1);
             }
         }
     }
@@ -518,11 +516,7 @@ final class HostLoops {
         for (int b = 0, o = 0; b < batch; b++) {
             for (int t = 0; t < out; t++, o += channels) {
                 int first = Math.max(0, t * stride - shift), end = Math.min(steps, t * stride - shift + pool);
-                System.arraycopy(in, (b * steps + first) * channels, to, o, channels);
-                for (int step = first + 1; step < end; step++) {
-                    int row = (b * steps + step) * channels;
-                    for (int c = 0; c < channels; c++) to[o + c] = Math.max(to[o + c], in[row + c]);
-                }
+                maxOfRows(in, b * steps + first, b * steps + end, channels, to, o);
             }
         }
         result.data().asNioFloat().put(to, 0, n);
@@ -538,17 +532,22 @@ final class HostLoops {
         for (int d = 0; d < axis; d++) outer *= (int) x.size(d);
         for (int d = axis + 1; d < x.rank(); d++) inner *= (int) x.size(d);
         float[] in = floats(x, 0), to = floatScratch(1, outer * inner);
-        for (int a = 0; a < outer; a++) {
-            int o = a * inner;
-            System.arraycopy(in, a * n * inner, to, o, inner);
-            for (int t = 1; t < n; t++) {
-                int row = (a * n + t) * inner;
-                for (int c = 0; c < inner; c++) to[o + c] = Math.max(to[o + c], in[row + c]);
-            }
-        }
+        for (int a = 0; a < outer; a++) maxOfRows(in, a * n, (a + 1) * n, inner, to, a * inner);
         INDArray out = Nd4j.createUninitialized(DataType.FLOAT, shape);
         out.data().asNioFloat().put(to, 0, outer * inner);
         return out;
+    }
+
+    /**
+     * to[at + c] = the maximum of in's rows [fromRow, endRow) (of {@code width} floats each) at column c, for a
+     * non-empty range: Math.max over whole rows, which vectorizes.
+     */
+    private static void maxOfRows(float[] in, int fromRow, int endRow, int width, float[] to, int at) {
+        System.arraycopy(in, fromRow * width, to, at, width);
+        for (int row = fromRow + 1; row < endRow; row++) {
+            int base = row * width;
+            for (int c = 0; c < width; c++) to[at + c] = Math.max(to[at + c], in[base + c]);
+        }
     }
 
     /** For x viewed as [outer, n, inner]: the flat index of the first maximum along n, per (outer, inner). */

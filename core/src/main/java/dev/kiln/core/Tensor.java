@@ -654,15 +654,13 @@ public final class Tensor {
 
     public Tensor max(int... axes) { return max(false, axes); }
 
-    /** This tensor's shape with {@code axis} kept as size 1 or dropped. */
+    /** This tensor's shape with {@code axis} kept as size 1 ({@link #keptShape}) or dropped. */
     private long[] keptOrDropped(int axis, boolean keep) {
-        long[] dims = value.shape().clone();               // ND4J hands out its own shape array
-        if (keep) {
-            dims[axis] = 1;
-            return dims;
-        }
-        long[] dropped = new long[dims.length - 1];
-        for (int d = 0, k = 0; d < dims.length; d++) if (d != axis) dropped[k++] = dims[d];
+        long[] kept = keptShape(new int[] {axis});
+        if (keep) return kept;
+        long[] dropped = new long[kept.length - 1];
+        System.arraycopy(kept, 0, dropped, 0, axis);
+        System.arraycopy(kept, axis + 1, dropped, axis, kept.length - axis - 1);
         return dropped;
     }
 
