@@ -1,7 +1,9 @@
 package dev.kiln.core;
 
 import java.nio.FloatBuffer;
+import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -83,6 +85,27 @@ final class HostLoops {
         for (int i = 0; i < ids.length; i++) System.arraycopy(from, (int) ids[i] * width, to, i * width, width);
         if (isDouble) out.data().asNioDouble().put((double[]) to, 0, n);
         else out.data().asNioFloat().put((float[]) to, 0, n);
+        return out;
+    }
+
+    /**
+     * Arrays of one type joined along axis 0, as one block copy each: ND4J's concat of the two [128, 1] halves of a
+     * split prediction took 7% of W1's prediction time.
+     */
+    static INDArray concatRows(INDArray[] arrays) {
+        long rows = 0;
+        for (INDArray a : arrays) rows += a.size(0);
+        long[] shape = arrays[0].shape().clone();
+        shape[0] = rows;
+        INDArray out = Nd4j.createUninitialized(arrays[0].dataType(), shape);
+        BytePointer into = new BytePointer(out.data().addressPointer());
+        long at = 0, width = out.dataType().width();
+        for (INDArray a : arrays) {
+            INDArray dense = Gemm.rowMajor(a);
+            Pointer.memcpy(into.position(at), new BytePointer(dense.data().addressPointer()), dense.length() * width);
+            at += dense.length() * width;
+            if (dense != a) dense.close();
+        }
         return out;
     }
 

@@ -794,7 +794,7 @@ public final class Tensor {
             }
             arrays[i] = tensors[i].value;
         }
-        INDArray out = Nd4j.concat(dim, arrays);
+        INDArray out = dim == 0 && HostLoops.enabled() ? HostLoops.concatRows(arrays) : Nd4j.concat(dim, arrays);
         return derive("concat", out, g -> {
             INDArray[] parts = new INDArray[tensors.length];
             long start = 0;
