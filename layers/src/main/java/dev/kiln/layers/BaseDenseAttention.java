@@ -19,7 +19,7 @@ abstract class BaseDenseAttention extends Layer {
 
     private final double dropout;
     private final Random generator;                          // null without a seed: Kiln's global generator
-    private AttentionOptions options = AttentionOptions.NONE;   // the options of the call in progress
+    private final ThreadLocal<AttentionOptions> options = ThreadLocal.withInitial(() -> AttentionOptions.NONE);   // the options of the call in progress, per thread (PredictionThreads runs parts of a batch side by side)
 
     BaseDenseAttention(double dropout, Long seed) {
         this.dropout = dropout;
@@ -36,11 +36,11 @@ abstract class BaseDenseAttention extends Layer {
 
     /** As {@link #apply(List, AttentionOptions, boolean)} with explicit masks [query, value(, key)] (null: none). */
     public List<Tensor> apply(List<Tensor> inputs, List<Tensor> masks, AttentionOptions options, boolean training) {
-        this.options = options;
+        this.options.set(options);
         try {
             return apply(inputs, masks, training);
         } finally {
-            this.options = AttentionOptions.NONE;
+            this.options.remove();
         }
     }
 
@@ -57,6 +57,7 @@ abstract class BaseDenseAttention extends Layer {
 
     @Override
     protected List<Tensor> call(List<Tensor> inputs, List<Tensor> masks, boolean training) {
+        AttentionOptions options = this.options.get();
         Tensor query = inputs.get(0), value = inputs.get(1), key = inputs.size() > 2 ? inputs.get(2) : value;
         Tensor mask = AttentionMasks.combine(this, query, key, null, masks.get(1), null, options.attentionMask(), options.useCausalMask());
         Tensor weights = AttentionMasks.maskScores(scores(query, key), mask).softmax();          // [B, Tq, Tv]
@@ -70,7 +71,7 @@ abstract class BaseDenseAttention extends Layer {
     public List<Shape> outputShapes(List<Shape> shapes) {
         Shape query = shapes.get(0);
         Shape outputs = query.withLast(shapes.get(1).last());
-        return options.returnAttentionScores() ? List.of(outputs, query.withLast(shapes.get(1).get(1))) : List.of(outputs);
+        return options.get().returnAttentionScores() ? List.of(outputs, query.withLast(shapes.get(1).get(1))) : List.of(outputs);
     }
 
     @Override

@@ -391,6 +391,20 @@ public abstract class Layer {
 
     // ---- applying ----
 
+    /**
+     * Whether the parts of a batch may run through this layer side by side in inference mode, on several threads at
+     * once ({@code PredictionThreads}): true for Kiln's own layers and models, unless they keep state from call to
+     * call (stateful RNNs) or add losses as they run, and only when all their sublayers may too. Layers and models of
+     * other packages run whole, since nothing says their {@code call} is safe on two threads at once.
+     */
+    public boolean predictsInParts() {
+        String where = getClass().getPackageName();
+        if (!where.equals("dev.kiln.layers") && !where.equals("dev.kiln.models")) return false;
+        if (activityRegularizer() != null) return false;
+        for (Layer sub : sublayers()) if (!sub.predictsInParts()) return false;
+        return true;
+    }
+
     /** Applies this layer in inference mode ({@code training = false}). */
     public final Tensor apply(Tensor inputs) { return apply(inputs, false); }
 

@@ -89,7 +89,7 @@ public final class MultiHeadAttention extends Layer {
     private EinsumDense value;
     private EinsumDense output;
     private Dropout dropout;
-    private AttentionOptions options = AttentionOptions.NONE;   // the options of the call in progress
+    private final ThreadLocal<AttentionOptions> options = ThreadLocal.withInitial(() -> AttentionOptions.NONE);   // the options of the call in progress, per thread (PredictionThreads runs parts of a batch side by side)
 
     public MultiHeadAttention(int numHeads, int keyDim) { this(new Config(numHeads, keyDim)); }
 
@@ -102,11 +102,11 @@ public final class MultiHeadAttention extends Layer {
 
     /** As {@link #apply(List, AttentionOptions, boolean)} with explicit padding masks [query, value(, key)] (null: none). */
     public List<Tensor> apply(List<Tensor> inputs, List<Tensor> masks, AttentionOptions options, boolean training) {
-        this.options = options;
+        this.options.set(options);
         try {
             return apply(inputs, masks, training);
         } finally {
-            this.options = AttentionOptions.NONE;
+            this.options.remove();
         }
     }
 
@@ -152,6 +152,7 @@ public final class MultiHeadAttention extends Layer {
 
     @Override
     protected List<Tensor> call(List<Tensor> inputs, List<Tensor> masks, boolean training) {
+        AttentionOptions options = this.options.get();
         Tensor q = inputs.get(0), v = inputs.get(1), k = inputs.size() > 2 ? inputs.get(2) : v;
         Tensor keyMask = k != v ? masks.get(2) : null;      // as Keras: a key that is the value adds no mask of its own
         Tensor mask = AttentionMasks.combine(this, q, k, masks.get(0), masks.get(1), keyMask, options.attentionMask(), options.useCausalMask());
@@ -173,7 +174,7 @@ public final class MultiHeadAttention extends Layer {
         Shape q = shapes.get(0);
         Shape out = Shape.of(q.get(0), q.get(1));
         for (long d : (config.outputShape() != null ? config.outputShape() : Shape.of(q.last())).dims()) out = out.append(d);
-        if (!options.returnAttentionScores()) return List.of(out);
+        if (!options.get().returnAttentionScores()) return List.of(out);
         return List.of(out, Shape.of(q.get(0), config.numHeads(), q.get(1), shapes.get(1).get(1)));
     }
 

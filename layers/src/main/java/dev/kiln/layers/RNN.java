@@ -80,6 +80,10 @@ public class RNN extends Layer {
 
     public final Options options() { return options; }
 
+    /** Not when stateful: each call starts from the states the previous one left, row by row of the whole batch. */
+    @Override
+    public boolean predictsInParts() { return !options.stateful() && super.predictsInParts(); }
+
     /** A new, unbuilt layer of this kind and configuration with other options (how Bidirectional makes its two copies). */
     protected RNN withOptions(Options options) { return new RNN(new Config(fresh(cell), options)); }
 

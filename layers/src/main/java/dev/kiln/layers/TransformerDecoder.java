@@ -78,8 +78,9 @@ public final class TransformerDecoder extends Layer {
     private Dense feedforwardOutput;
     private LayerNormalization feedforwardNorm;
     private Dropout feedforwardDropout;
-    private AttentionOptions selfOptions = CAUSAL;                   // the options of the call in progress
-    private AttentionOptions crossOptions = AttentionOptions.NONE;
+    // the options of the call in progress, per thread (PredictionThreads runs parts of a batch side by side)
+    private final ThreadLocal<AttentionOptions> selfOptions = ThreadLocal.withInitial(() -> CAUSAL);
+    private final ThreadLocal<AttentionOptions> crossOptions = ThreadLocal.withInitial(() -> AttentionOptions.NONE);
 
     public TransformerDecoder(int intermediateDim, int numHeads) { this(new Config(intermediateDim, numHeads)); }
 
@@ -91,13 +92,13 @@ public final class TransformerDecoder extends Layer {
      */
     public Tensor apply(List<Tensor> inputs, Tensor decoderAttentionMask, Tensor encoderAttentionMask, boolean useCausalMask,
                         boolean training) {
-        selfOptions = new AttentionOptions(decoderAttentionMask, useCausalMask, false);
-        crossOptions = AttentionOptions.NONE.withAttentionMask(encoderAttentionMask);
+        selfOptions.set(new AttentionOptions(decoderAttentionMask, useCausalMask, false));
+        crossOptions.set(AttentionOptions.NONE.withAttentionMask(encoderAttentionMask));
         try {
             return apply(inputs, training).get(0);
         } finally {
-            selfOptions = CAUSAL;
-            crossOptions = AttentionOptions.NONE;
+            selfOptions.remove();
+            crossOptions.remove();
         }
     }
 
@@ -153,11 +154,11 @@ public final class TransformerDecoder extends Layer {
         Tensor x = inputs.get(0);
         Tensor mask = masks.get(0);
         Tensor normed = config.normalizeFirst() ? selfAttentionNorm.apply(x, training) : x;
-        Tensor attended = selfAttention.apply(List.of(normed, normed), Arrays.asList(mask, mask), selfOptions, training).get(0);
+        Tensor attended = selfAttention.apply(List.of(normed, normed), Arrays.asList(mask, mask), selfOptions.get(), training).get(0);
         x = residual(x, selfAttentionDropout.apply(attended, training), selfAttentionNorm, training);                 // [B, T, D]
         if (crossAttention != null) {
             normed = config.normalizeFirst() ? crossAttentionNorm.apply(x, training) : x;
-            attended = crossAttention.apply(List.of(normed, inputs.get(1)), Arrays.asList(mask, masks.get(1)), crossOptions, training).get(0);
+            attended = crossAttention.apply(List.of(normed, inputs.get(1)), Arrays.asList(mask, masks.get(1)), crossOptions.get(), training).get(0);
             x = residual(x, crossAttentionDropout.apply(attended, training), crossAttentionNorm, training);          // [B, T, D]
         }
         normed = config.normalizeFirst() ? feedforwardNorm.apply(x, training) : x;

@@ -6,6 +6,7 @@ import dev.kiln.callbacks.History;
 import dev.kiln.callbacks.Logs;
 import dev.kiln.core.MemoryScope;
 import dev.kiln.core.PredictionMemory;
+import dev.kiln.core.PredictionThreads;
 import dev.kiln.core.Shape;
 import dev.kiln.core.Tensor;
 import dev.kiln.data.Batch;
@@ -363,10 +364,47 @@ public class Model extends Layer {
         }
     }
 
-    /** The model's output for one batch in inference mode. Its arrays come from this thread's {@link PredictionMemory}. */
+    /** The model's output for one batch in inference mode (Keras's predict_on_batch), as {@link #predictStep}. */
     public Tensor predictOnBatch(Tensor x) {
-        try (var ignored = Tensor.noGrad(); var memory = PredictionMemory.open()) {
-            return memory.detach(apply(x, false));
+        List<Tensor> outputs = predictBatch(new Batch(0, List.of(x), null, null));
+        if (outputs.size() != 1) throw new IllegalStateException(describe() + " has " + outputs.size() + " outputs; use predict(Dataset, batchSize)");
+        return outputs.get(0);
+    }
+
+    /**
+     * {@link #predictStep} on one batch without recording gradients, its arrays carved from each thread's
+     * {@link PredictionMemory} and the outputs copied out. A batch is cut into parts that run side by side when
+     * {@link PredictionThreads} has threads to spare and the model {@link #predictsInParts} (once built, and for
+     * inputs that carry no mask of their own), as Keras runs predict_step on each replica's share; the outputs are
+     * the parts' outputs joined in order.
+     */
+    List<Tensor> predictBatch(Batch batch) {
+        boolean divisible = built() && predictsInParts() && batch.inputs().stream().allMatch(x -> Masks.of(x) == null);
+        int parts = divisible ? PredictionThreads.parts(batch.size()) : 1;
+        try (var ignored = Tensor.noGrad(); var scope = MemoryScope.open()) {
+            List<List<Tensor>> outputs = PredictionThreads.run(parts, part -> predictPart(batch, part, parts));
+            for (int part = 1; part < parts; part++) MemoryScope.adopt(outputs.get(part).toArray(Tensor[]::new));
+            var joined = new ArrayList<Tensor>();
+            for (int k = 0; k < outputs.get(0).size(); k++) {
+                int output = k;
+                joined.add(parts == 1 ? outputs.get(0).get(k)
+                        : Tensor.concat(0, outputs.stream().map(p -> p.get(output)).toArray(Tensor[]::new)));
+            }
+            return joined.stream().map(scope::keep).toList();
+        }
+    }
+
+    /** The outputs for rows [B·part/parts, B·(part+1)/parts) of the batch, kept in the caller's scope (none on a worker). */
+    private List<Tensor> predictPart(Batch batch, int part, int parts) {
+        try (var ignored = Tensor.noGrad(); var scope = MemoryScope.open()) {
+            Batch rows = batch;
+            if (parts > 1) {
+                long size = batch.size(), from = size * part / parts, to = size * (part + 1) / parts;
+                rows = new Batch(batch.index(), batch.inputs().stream().map(x -> x.slice(0, from, to)).toList(), null, null);
+            }
+            try (var memory = PredictionMemory.open()) {
+                return memory.detach(predictStep(rows)).stream().map(scope::keep).toList();
+            }
         }
     }
 

@@ -9,7 +9,6 @@ import dev.kiln.callbacks.TrainingParams;
 import dev.kiln.core.DType;
 import dev.kiln.core.Kiln;
 import dev.kiln.core.MemoryScope;
-import dev.kiln.core.PredictionMemory;
 import dev.kiln.core.Tensor;
 import dev.kiln.data.Batch;
 import dev.kiln.data.BatchIterator;
@@ -114,11 +113,7 @@ final class Trainer {
                 callbacks.onPredictBatchBegin(step, new Logs());
                 try (var scope = MemoryScope.open()) {
                     adopt(batch);
-                    List<Tensor> outputs;
-                    try (var memory = PredictionMemory.open()) {
-                        outputs = memory.detach(model.predictStep(batch));
-                    }
-                    parts.add(outputs.stream().map(scope::keep).toList());
+                    parts.add(model.predictBatch(batch).stream().map(scope::keep).toList());
                 }
                 callbacks.onPredictBatchEnd(step++, new Logs());
             }
