@@ -71,23 +71,21 @@ final class HostMath {
         }
     }
 
-    /*
-     * Reductions in four independent lanes: C2 keeps a float reduction in order, so one accumulator waits out the
-     * latency of every max or add (4 cycles); four overlap.
+    /**
+     * The maximum of v[from, to), skipping NaN (a NaN in a softmax row makes the row NaN anyway). A branch, which
+     * the running maximum of a row takes only a few times: 0.3-0.4 ns per float here, against 0.5-0.6 for Math.max
+     * in four lanes, whose NaN handling costs several instructions each.
      */
-
     private static float max(float[] v, int from, int to) {
-        float m0 = Float.NEGATIVE_INFINITY, m1 = m0, m2 = m0, m3 = m0;
-        int i = from;
-        for (; i + 3 < to; i += 4) {
-            m0 = Math.max(m0, v[i]);
-            m1 = Math.max(m1, v[i + 1]);
-            m2 = Math.max(m2, v[i + 2]);
-            m3 = Math.max(m3, v[i + 3]);
-        }
-        for (; i < to; i++) m0 = Math.max(m0, v[i]);
-        return Math.max(Math.max(m0, m1), Math.max(m2, m3));
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = from; i < to; i++) if (v[i] > max) max = v[i];
+        return max;
     }
+
+    /*
+     * Sums in four independent lanes: C2 keeps a float reduction in order, so one accumulator waits out the
+     * latency of every add (4 cycles); four overlap.
+     */
 
     static float sum(float[] v, int from, int to) {
         float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
