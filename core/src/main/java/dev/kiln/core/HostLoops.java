@@ -342,8 +342,7 @@ final class HostLoops {
         } else {
             float[] yv = floats(y, 0), gv = floats(g, 1);
             for (int start = 0; start < n; start += row) {
-                float dot = 0;
-                for (int i = start; i < start + row; i++) dot += yv[i] * gv[i];
+                float dot = HostMath.dot(yv, gv, start, start + row);
                 for (int i = start; i < start + row; i++) gv[i] = (gv[i] - dot) * yv[i];
             }
             out.data().asNioFloat().put(gv, 0, n);

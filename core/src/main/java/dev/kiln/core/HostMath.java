@@ -100,6 +100,20 @@ final class HostMath {
         return (s0 + s1) + (s2 + s3);
     }
 
+    /** Σ a[i]·b[i] over [from, to), in four lanes like {@link #sum}. */
+    static float dot(float[] a, float[] b, int from, int to) {
+        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int i = from;
+        for (; i + 3 < to; i += 4) {
+            s0 += a[i] * b[i];
+            s1 += a[i + 1] * b[i + 1];
+            s2 += a[i + 2] * b[i + 2];
+            s3 += a[i + 3] * b[i + 3];
+        }
+        for (; i < to; i++) s0 += a[i] * b[i];
+        return (s0 + s1) + (s2 + s3);
+    }
+
     /** Σ (v[i] − mean)² over [from, to), in four lanes like {@link #sum}. */
     static float squaredDeviations(float[] v, int from, int to, float mean) {
         float s0 = 0, s1 = 0, s2 = 0, s3 = 0;

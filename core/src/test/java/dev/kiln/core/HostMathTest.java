@@ -55,6 +55,10 @@ class HostMathTest {
         double big = 1 / (2 + Math.exp(-995) + Math.exp(-1005));
         assertArrayEquals(new float[] {(float) big, (float) big, 0, 0}, java.util.Arrays.copyOfRange(v, 4, 8), 1e-7f);
         assertArrayEquals(new float[] {0.25f, 0.25f, 0.25f, 0.25f}, java.util.Arrays.copyOfRange(v, 8, 12), 1e-7f);
+
+        float[] withNaN = {3, Float.NaN, 1, 2};                         // the maximum skips NaN; the row is NaN all the same
+        HostMath.softmaxRows(withNaN, 4, 4, new float[4]);
+        for (float p : withNaN) assertTrue(Float.isNaN(p), java.util.Arrays.toString(withNaN));
     }
 
     /** The tensor ops take these loops in float32 on the CPU: the same values and gradients as float64 there. */
