@@ -40,7 +40,7 @@ final class HostMath {
         }
         for (int i = from; i < to; i++) {
             int exponent = Float.floatToRawIntBits(scratch[i]) - ROUND_BITS + 127;   // k + bias
-            out[i] = exponent > 0 ? out[i] * Float.intBitsToFloat(exponent << 23) : 0f;
+            out[i] *= exponent > 0 ? Float.intBitsToFloat(exponent << 23) : 0f;            // NaN·0 stays NaN
         }
     }
 

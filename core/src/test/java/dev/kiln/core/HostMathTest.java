@@ -29,10 +29,13 @@ class HostMathTest {
             if (expected < 0x1p-126) assertTrue(y[i] >= 0 && y[i] <= 0x1p-126, "exp(" + x[i] + ") = " + y[i]);
             else assertEquals(expected, y[i], expected * 3e-7, "exp(" + x[i] + ")");
         }
-        float[] masked = {-1e9f, Float.NaN};                                        // a masked attention score, and NaN
-        HostMath.exp(masked, masked, 0, 2, new float[2]);
+        float[] masked = {-1e9f, Float.NaN, Float.intBitsToFloat(0xFFC00000)};   // a masked score, NaN, and x86's NaN (sign set)
+        HostMath.exp(masked, masked, 0, 3, new float[3]);
         assertEquals(0f, masked[0]);
-        assertTrue(Float.isNaN(masked[1]));
+        assertTrue(Float.isNaN(masked[1]) && Float.isNaN(masked[2]), java.util.Arrays.toString(masked));
+        float[] sigmoid = {Float.NaN, Float.intBitsToFloat(0xFFC00000)};
+        HostMath.sigmoid(sigmoid, sigmoid, 0, 2, new float[2]);
+        assertTrue(Float.isNaN(sigmoid[0]) && Float.isNaN(sigmoid[1]), java.util.Arrays.toString(sigmoid));
     }
 
     @Test
