@@ -73,6 +73,25 @@ final class HostLoops {
     }
 
     /**
+     * The values of a dense integer array as longs, in a new array: a bulk copy, then widening on the heap. ND4J's
+     * {@code asLong} reads an int32 buffer one element at a time, 4% of W1's prediction.
+     */
+    static long[] indices(INDArray dense) {
+        int n = Math.toIntExact(dense.length());
+        long[] ids = new long[n];
+        if (dense.dataType() == DataType.LONG) {
+            dense.data().asNioLong().get(ids, 0, n);
+        } else if (dense.dataType() == DataType.INT) {
+            int[] narrow = mapScratch(n);
+            dense.data().asNioInt().get(narrow, 0, n);
+            for (int i = 0; i < n; i++) ids[i] = narrow[i];
+        } else {
+            return dense.data().asLong();
+        }
+        return ids;
+    }
+
+    /**
      * Rows of a table [V, W] by index, in a new array of {@code shape} (ids.length·W elements): one array copy per
      * row, instead of an index map over every element (a map of 409,600 entries for IMDB's batch of 256).
      */

@@ -35,7 +35,7 @@ public final class NN {
         if (idx.dataType().isFPType()) idx = Tensor.temp(idx.castTo(DataType.INT));
         long vocabulary = table.array().size(0);
         INDArray dense = Gemm.rowMajor(idx);
-        long[] ids = dense.data().asLong();
+        long[] ids = HostLoops.enabled() ? HostLoops.indices(dense) : dense.data().asLong();
         if (dense != idx) dense.close();                                  // freed now, not when the collector finds it
         long min = Long.MAX_VALUE, max = Long.MIN_VALUE;
         for (long id : ids) {
