@@ -100,6 +100,27 @@ final class CpuBlas {
     }
 
     /**
+     * c = α·op(a)·op(b) + β·c in place, for 2-D operands and a c whose rows are BLAS rows (unit column stride): the
+     * recurrent kernels' per-step products into blocks of their buffers. Operands are read as in {@link #matmul}.
+     */
+    static void gemm(INDArray a, boolean transposeA, INDArray b, boolean transposeB, INDArray c, double alpha, double beta) {
+        int m = (int) c.size(0), n = (int) c.size(1), k = (int) (transposeA ? a.size(0) : a.size(1));
+        if (m == 0 || n == 0) return;
+        Operand left = Operand.of(a, transposeA), right = Operand.of(b, transposeB);
+        boolean isDouble = c.dataType() == DataType.DOUBLE;
+        Pointer pa = pointer(left.array, isDouble), pb = pointer(right.array, isDouble), pc = pointer(c, isDouble);
+        if (isDouble) {
+            cblas_dgemm(CblasRowMajor, left.op, right.op, m, n, k, alpha, (DoublePointer) pa, left.ld, (DoublePointer) pb, right.ld,
+                    beta, (DoublePointer) pc, (int) c.stride(0));
+        } else {
+            cblas_sgemm(CblasRowMajor, left.op, right.op, m, n, k, (float) alpha, (FloatPointer) pa, left.ld, (FloatPointer) pb,
+                    right.ld, (float) beta, (FloatPointer) pc, (int) c.stride(0));
+        }
+        if (left.copied) left.array.close();
+        if (right.copied) right.array.close();
+    }
+
+    /**
      * c[m, n] = a[m, k]·b[k, n] in float32, all dense row-major, into c at element {@code cOffset}: for callers that
      * fill their operands block by block (conv1d's prediction path).
      */

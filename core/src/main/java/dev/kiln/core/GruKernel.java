@@ -142,7 +142,7 @@ final class GruKernel {
         INDArray ph = resetAfter ? block(p, 3 * ub, units, batch) : null;
         INDArray work = Tensor.temp(Nd4j.createUninitialized(dtype, units, batch));
         for (long t = 0; t < steps; t++) {
-            Nd4j.gemm(weights, block(inputs, t * width * batch, width, batch), p, true, false, 1.0, 0.0);   // p = Wᵀ·xh
+            Gemm.into(weights, true, block(inputs, t * width * batch, width, batch), false, p, 1.0, 0.0);   // p = Wᵀ·xh
             INDArray z = slot(saved, Z, t);
             INDArray r = slot(saved, R, t);
             INDArray candidate = slot(saved, CANDIDATE, t);
@@ -155,7 +155,7 @@ final class GruKernel {
                 Nd4j.exec(new MulOp(r, ph, work));
             } else {
                 Nd4j.exec(new MulOp(r, hPrev, projection));                              // r·hₜ₋₁
-                Nd4j.gemm(candidateKernel, projection, work, true, false, 1.0, 0.0);
+                Gemm.into(candidateKernel, true, projection, false, work, 1.0, 0.0);
             }
             work.addi(px);
             Nd4j.exec(new Tanh(work, candidate));                                        // ĥ
@@ -198,14 +198,14 @@ final class GruKernel {
                 Nd4j.exec(new MulOp(dh, slot(factors, 1, t), dpr));
                 Nd4j.exec(new MulOp(dh, slot(factors, 3, t), dph));
             } else {
-                Nd4j.gemm(candidateKernel, dpx, work, false, false, 1.0, 0.0);                     // d(r·hₜ₋₁)
-                Nd4j.gemm(slot(saved, PROJECTION, t), dpx, dCandidateKernel, false, true, 1.0, 1.0);
+                Gemm.into(candidateKernel, false, dpx, false, work, 1.0, 0.0);                     // d(r·hₜ₋₁)
+                Gemm.into(slot(saved, PROJECTION, t), false, dpx, true, dCandidateKernel, 1.0, 1.0);
                 Nd4j.exec(new MulOp(work, block(inputs, t * width * batch + features * batch, units, batch), dpr));   // · hₜ₋₁
                 dpr.muli(slot(factors, 1, t));
                 dhPrev.addi(work.muli(slot(saved, R, t)));
             }
-            Nd4j.gemm(weights, dp, block(dInputs, t * width * batch, width, batch), false, false, 1.0, 1.0);   // dxₜ, dhₜ₋₁
-            Nd4j.gemm(xh, dp, dWeights, false, true, 1.0, 1.0);                                                 // dW += xh·dpᵀ
+            Gemm.into(weights, false, dp, false, block(dInputs, t * width * batch, width, batch), 1.0, 1.0);   // dxₜ, dhₜ₋₁
+            Gemm.into(xh, false, dp, true, dWeights, 1.0, 1.0);                                                 // dW += xh·dpᵀ
             Nd4j.exec(new MulOp(dh, slot(carry, 0, t), work));
             dhPrev.addi(work);
         }

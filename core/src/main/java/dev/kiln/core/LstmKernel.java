@@ -122,7 +122,7 @@ final class LstmKernel {
         INDArray work = Tensor.temp(Nd4j.createUninitialized(dtype, units, batch));
         HostPointwise host = HostLoops.enabled() && dtype == DataType.FLOAT ? new HostPointwise(z) : null;
         for (long t = 0; t < steps; t++) {
-            Nd4j.gemm(weights, block(inputs, t * width * batch, width, batch), z, true, false, 1.0, 0.0);  // z = Wᵀ·xh
+            Gemm.into(weights, true, block(inputs, t * width * batch, width, batch), false, z, 1.0, 0.0);  // z = Wᵀ·xh
             INDArray c = block(cells, (t + 1) * ub, units, batch);
             INDArray h = block(inputs, (t + 1) * width * batch + features * batch, units, batch);
             if (host != null) {
@@ -227,21 +227,28 @@ final class LstmKernel {
         INDArray dz = Tensor.temp(Nd4j.createUninitialized(dtype, 4 * units, batch));
         INDArray[] dzByGate = byGate(dz);
         INDArray work = Tensor.temp(Nd4j.createUninitialized(dtype, units, batch));
+        HostBackward host = HostLoops.enabled() && dtype == DataType.FLOAT
+                ? new HostBackward(factors, cellFactor, carry, carryGate, dInputs, dCell, dz) : null;
         for (long t = steps - 1; t >= 0; t--) {
             INDArray dh = block(dInputs, (t + 1) * width * batch + features * batch, units, batch);
-            Nd4j.exec(new MulOp(dh, block(cellFactor, t * ub, units, batch), work));
-            dCell.addi(work);                                                                  // e
-            for (int k = 0; k < 3; k++) Nd4j.exec(new MulOp(dCell, gate(factors, k, t), dzByGate[k]));
-            Nd4j.exec(new MulOp(dh, gate(factors, 3, t), dzByGate[3]));
-            dCell.muli(gate(carry, carryGate, t));                                            // dcₜ₋₁
+            if (host != null) {
+                host.step((int) t);
+            } else {
+                Nd4j.exec(new MulOp(dh, block(cellFactor, t * ub, units, batch), work));
+                dCell.addi(work);                                                              // e
+                for (int k = 0; k < 3; k++) Nd4j.exec(new MulOp(dCell, gate(factors, k, t), dzByGate[k]));
+                Nd4j.exec(new MulOp(dh, gate(factors, 3, t), dzByGate[3]));
+                dCell.muli(gate(carry, carryGate, t));                                        // dcₜ₋₁
+            }
             INDArray xh = block(inputs, t * width * batch, width, batch);
             INDArray dxh = block(dInputs, t * width * batch, width, batch);
-            Nd4j.gemm(weights, dz, dxh, false, false, 1.0, 1.0);                               // dxₜ, dhₜ₋₁ += W·dz
-            Nd4j.gemm(xh, dz, dWeights, false, true, 1.0, 1.0);                                // dW += xh·dzᵀ
+            Gemm.into(weights, false, dz, false, dxh, 1.0, 1.0);                               // dxₜ, dhₜ₋₁ += W·dz
+            Gemm.into(xh, false, dz, true, dWeights, 1.0, 1.0);                                // dW += xh·dzᵀ
             if (!full[(int) t]) {                                                              // a masked step passes dh on
                 block(dInputs, t * width * batch + features * batch, units, batch).addi(dh.muliRowVector(vector(dropped, t * batch, batch)));
             }
         }
+        if (host != null) host.finish();
         return new INDArray[] {
             x.requiresGrad() ? Recurrent.batchMajorInputs(rows(steps(dInputs, 0, steps), 0, features), goBackwards) : null,
             block(dWeights, 0, features, 4 * units),
@@ -249,6 +256,56 @@ final class LstmKernel {
             hasBias ? vector(dWeights, (features + units) * 4 * units, 4 * units) : null,
             h0 != null && h0.requiresGrad() ? Recurrent.batchRows(block(dInputs, features * batch, units, batch)) : null,
             c0 != null && c0.requiresGrad() ? Recurrent.batchRows(dCell) : null};
+    }
+
+    /**
+     * A backward step's element-wise part in float32 on the CPU, on the heap: e, the four dz blocks and dcₜ₋₁ from
+     * heap copies of the factors, which replaces seven ND4J ops per step (their dispatch was most of the step at
+     * W2's [64, 32] blocks). dh is read after the previous step's GEMMs have added into it; dz goes back for this
+     * step's GEMMs; dc stays on the heap until {@link #finish}.
+     */
+    private final class HostBackward {
+        private final int ub = Math.toIntExact(units * batch);
+        private final float[] factorValues;     // [4, T, U, B]
+        private final float[] cellFactorValues; // [T, U, B]
+        private final float[] carryValues;      // [T, U, B]: f, or 1 − m(1 − f) with a mask
+        private final FloatBuffer dInputBuffer;
+        private final FloatBuffer dzBuffer;
+        private final INDArray dCellArray;
+        private final float[] dCell = new float[ub];
+        private final float[] dh = new float[ub];
+        private final float[] dz = new float[4 * ub];
+
+        HostBackward(INDArray factors, INDArray cellFactor, INDArray carry, int carryGate, INDArray dInputs, INDArray dCellArray,
+                     INDArray dz) {
+            int span = Math.toIntExact(steps * ub);
+            factorValues = new float[4 * span];
+            factors.data().asNioFloat().get(0, factorValues, 0, 4 * span);
+            cellFactorValues = new float[span];
+            cellFactor.data().asNioFloat().get(0, cellFactorValues, 0, span);
+            carryValues = new float[span];
+            carry.data().asNioFloat().get(carryGate * span, carryValues, 0, span);
+            dInputBuffer = dInputs.data().asNioFloat();
+            dzBuffer = dz.data().asNioFloat();
+            this.dCellArray = dCellArray;
+            dCellArray.data().asNioFloat().get(0, dCell, 0, ub);
+        }
+
+        void step(int t) {
+            int span = Math.toIntExact(steps * ub), at = t * ub;
+            dInputBuffer.get(Math.toIntExact((t + 1) * width * batch + features * batch), dh, 0, ub);
+            for (int e = 0; e < ub; e++) {
+                float error = dCell[e] + dh[e] * cellFactorValues[at + e];                 // e
+                dz[e] = error * factorValues[at + e];
+                dz[ub + e] = error * factorValues[span + at + e];
+                dz[2 * ub + e] = error * factorValues[2 * span + at + e];
+                dz[3 * ub + e] = dh[e] * factorValues[3 * span + at + e];
+                dCell[e] = error * carryValues[at + e];                                     // dcₜ₋₁
+            }
+            dzBuffer.put(0, dz, 0, 4 * ub);
+        }
+
+        void finish() { dCellArray.data().asNioFloat().put(0, dCell, 0, ub); }
     }
 
     /**
