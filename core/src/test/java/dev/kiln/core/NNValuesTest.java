@@ -314,6 +314,17 @@ class NNValuesTest {
         assertEquals(2.25, NN.squaredError(Tensor.of(new double[] {1.5}, 1), Tensor.of(new double[] {0}, 1)).item(), 1e-12);
     }
 
+    /** Concatenation along axis 0 copies blocks on the CPU: the same as ND4J's, with views and int32 parts too. */
+    @Test
+    void concatAlongTheFirstAxisMatchesNd4j() {
+        var a = Tensor.of(new float[] {1, 2, 3, 4, 5, 6}, 2, 3);
+        var transposed = Tensor.of(new float[] {7, 8, 9, 10, 11, 12}, 3, 2).transpose();   // a view, copied first
+        assertArrayEquals(new double[] {1, 2, 3, 4, 5, 6, 7, 9, 11, 8, 10, 12}, Tensor.concat(0, a, transposed).toDoubleArray());
+        var ints = Tensor.concat(0, Tensor.of(new int[] {1, 2}, 1, 2), Tensor.of(new int[] {3, 4, 5, 6}, 2, 2));
+        assertEquals(Shape.of(3, 2), ints.shape());
+        assertArrayEquals(new double[] {1, 2, 3, 4, 5, 6}, ints.toDoubleArray());
+    }
+
     @Test
     void outOfRangeIndicesAndClassesAreNamed() {
         var e = assertThrows(IllegalArgumentException.class,
