@@ -86,16 +86,10 @@ final class CpuBlas {
             pa.position(left.offset(slice, shape));
             pb.position(right.offset(slice, shape));
             pc.position(slice * m * n);
-            if (isDouble) {
-                cblas_dgemm(CblasRowMajor, left.op, right.op, (int) m, (int) n, (int) k, 1.0, (DoublePointer) pa, left.ld,
-                        (DoublePointer) pb, right.ld, 0.0, (DoublePointer) pc, (int) n);
-            } else {
-                cblas_sgemm(CblasRowMajor, left.op, right.op, (int) m, (int) n, (int) k, 1f, (FloatPointer) pa, left.ld,
-                        (FloatPointer) pb, right.ld, 0f, (FloatPointer) pc, (int) n);
-            }
+            blasGemm(isDouble, left, pa, right, pb, (int) m, (int) n, (int) k, 1.0, 0.0, pc, (int) n);
         }
-        if (left.copied) left.array.close();
-        if (right.copied) right.array.close();
+        left.release();
+        right.release();
         return c;
     }
 
@@ -109,15 +103,21 @@ final class CpuBlas {
         Operand left = Operand.of(a, transposeA), right = Operand.of(b, transposeB);
         boolean isDouble = c.dataType() == DataType.DOUBLE;
         Pointer pa = pointer(left.array, isDouble), pb = pointer(right.array, isDouble), pc = pointer(c, isDouble);
+        blasGemm(isDouble, left, pa, right, pb, m, n, k, alpha, beta, pc, (int) c.stride(0));
+        left.release();
+        right.release();
+    }
+
+    /** One cblas ?gemm of row-major operands read at pa and pb: c = α·op(a)·op(b) + β·c, c's rows ldc apart at pc. */
+    private static void blasGemm(boolean isDouble, Operand left, Pointer pa, Operand right, Pointer pb, int m, int n, int k, double alpha,
+                                 double beta, Pointer pc, int ldc) {
         if (isDouble) {
             cblas_dgemm(CblasRowMajor, left.op, right.op, m, n, k, alpha, (DoublePointer) pa, left.ld, (DoublePointer) pb, right.ld,
-                    beta, (DoublePointer) pc, (int) c.stride(0));
+                    beta, (DoublePointer) pc, ldc);
         } else {
             cblas_sgemm(CblasRowMajor, left.op, right.op, m, n, k, (float) alpha, (FloatPointer) pa, left.ld, (FloatPointer) pb,
-                    right.ld, (float) beta, (FloatPointer) pc, (int) c.stride(0));
+                    right.ld, (float) beta, (FloatPointer) pc, ldc);
         }
-        if (left.copied) left.array.close();
-        if (right.copied) right.array.close();
     }
 
     /**
@@ -196,6 +196,11 @@ final class CpuBlas {
         }
 
         private static int op(boolean transpose) { return transpose ? CblasTrans : CblasNoTrans; }
+
+        /** Frees the copy made for BLAS, if one was. */
+        void release() {
+            if (copied) array.close();
+        }
 
         /** The element offset of slice {@code slice} (row-major over the leading axes of {@code shape}). */
         long offset(long slice, long[] shape) {
