@@ -266,6 +266,7 @@ final class LstmKernel {
      */
     private final class HostBackward {
         private final int ub = Math.toIntExact(units * batch);
+        private final int span = Math.toIntExact(steps * ub);   // one gate's values over all steps
         private final float[] factorValues;     // [4, T, U, B]
         private final float[] cellFactorValues; // [T, U, B]
         private final float[] carryValues;      // [T, U, B]: f, or 1 − m(1 − f) with a mask
@@ -278,7 +279,6 @@ final class LstmKernel {
 
         HostBackward(INDArray factors, INDArray cellFactor, INDArray carry, int carryGate, INDArray dInputs, INDArray dCellArray,
                      INDArray dz) {
-            int span = Math.toIntExact(steps * ub);
             factorValues = new float[4 * span];
             factors.data().asNioFloat().get(0, factorValues, 0, 4 * span);
             cellFactorValues = new float[span];
@@ -292,7 +292,7 @@ final class LstmKernel {
         }
 
         void step(int t) {
-            int span = Math.toIntExact(steps * ub), at = t * ub;
+            int at = t * ub;
             dInputBuffer.get(Math.toIntExact((t + 1) * width * batch + features * batch), dh, 0, ub);
             for (int e = 0; e < ub; e++) {
                 float error = dCell[e] + dh[e] * cellFactorValues[at + e];                 // e
