@@ -44,19 +44,27 @@ class CallbacksTest {
         for (Tensor w : model.weights()) w.assign(Tensor.full(w.shape(), value, w.dtype()));
     }
 
-    @Test
-    void earlyStoppingStopsAfterPatienceAndRestoresTheBestWeights() {
-        var model = compiledModel();
-        var stopper = new EarlyStopping("val_loss", 2, true);
-        stopper.setModel(model, new TrainingParams(10, 1, 0, 32, 32));
+    /**
+     * Runs {@code stopper} over epochs whose weights all equal the epoch's number and whose val_loss is given, until
+     * it stops training; returns how many epochs ran.
+     */
+    private static int epochsRun(Sequential model, EarlyStopping stopper, double... valLoss) {
+        stopper.setModel(model, new TrainingParams(valLoss.length, 1, 0, 32, 32));
         stopper.onTrainBegin(new Logs());
-        double[] valLoss = {1.0, 0.5, 0.7, 0.8, 0.9};
         int epoch = 0;
         for (; epoch < valLoss.length && !model.stopTraining(); epoch++) {
             setAllWeights(model, epoch);                       // the weights "trained" in this epoch
             stopper.onEpochEnd(epoch, new Logs().put("val_loss", valLoss[epoch]));
         }
-        assertEquals(4, epoch, "stops at the end of epoch 3 (0-based): two epochs without improving on 0.5");
+        return epoch;
+    }
+
+    @Test
+    void earlyStoppingStopsAfterPatienceAndRestoresTheBestWeights() {
+        var model = compiledModel();
+        var stopper = new EarlyStopping("val_loss", 2, true);
+        int epochs = epochsRun(model, stopper, 1.0, 0.5, 0.7, 0.8, 0.9);
+        assertEquals(4, epochs, "stops at the end of epoch 3 (0-based): two epochs without improving on 0.5");
         assertEquals(1, stopper.bestEpoch());
         for (Tensor w : model.weights()) assertTrue(java.util.Arrays.stream(w.toDoubleArray()).allMatch(v -> v == 3.0));
         stopper.onTrainEnd(new Logs());                        // Keras 3 restores when training ends
@@ -68,13 +76,7 @@ class CallbacksTest {
     void earlyStoppingRestoresTheBestWeightsWithoutStoppingEarly() {
         var model = compiledModel();
         var stopper = new EarlyStopping("val_loss", 5, true);
-        stopper.setModel(model, new TrainingParams(3, 1, 0, 32, 32));
-        stopper.onTrainBegin(new Logs());
-        double[] valLoss = {1.0, 0.5, 0.7};
-        for (int epoch = 0; epoch < valLoss.length; epoch++) {
-            setAllWeights(model, epoch);
-            stopper.onEpochEnd(epoch, new Logs().put("val_loss", valLoss[epoch]));
-        }
+        assertEquals(3, epochsRun(model, stopper, 1.0, 0.5, 0.7));
         assertFalse(model.stopTraining());
         stopper.onTrainEnd(new Logs());
         assertEquals(0, stopper.stoppedEpoch());
