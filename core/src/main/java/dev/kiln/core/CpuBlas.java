@@ -121,12 +121,18 @@ final class CpuBlas {
     }
 
     /**
-     * c[m, n] = a[m, k]·b[k, n] in float32, all dense row-major, into c at element {@code cOffset}: for callers that
-     * fill their operands block by block (conv1d's prediction path).
+     * c = a·op(b) in float32 for row-major matrices at element offsets of native buffers: a [m, k] with rows lda
+     * apart, b [k, n] (or [n, k] when transposed) with rows ldb apart, c [m, n] with rows ldc apart. For kernels that
+     * fill their operands block by block (conv1d's and attention's prediction paths).
      */
-    static void sgemm(FloatPointer a, FloatPointer b, int m, int k, int n, FloatPointer c, long cOffset) {
+    static void sgemm(int m, int n, int k, FloatPointer a, long aOffset, int lda, FloatPointer b, long bOffset, int ldb,
+                      boolean transposeB, FloatPointer c, long cOffset, int ldc) {
+        a.position(aOffset);
+        b.position(bOffset);
         c.position(cOffset);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1f, a, k, b, n, 0f, c, n);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans, m, n, k, 1f, a, lda, b, ldb, 0f, c, ldc);
+        a.position(0);
+        b.position(0);
         c.position(0);
     }
 

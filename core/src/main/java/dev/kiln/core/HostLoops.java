@@ -35,7 +35,7 @@ final class HostLoops {
     private static final ThreadLocal<double[][]> DOUBLES = ThreadLocal.withInitial(() -> new double[3][0]);
     private static final ThreadLocal<int[][]> INTS = ThreadLocal.withInitial(() -> new int[1][0]);
 
-    private static float[] floatScratch(int slot, int length) {
+    static float[] floatScratch(int slot, int length) {
         float[][] s = FLOATS.get();
         if (s[slot].length < length) s[slot] = new float[length];
         return s[slot];
@@ -174,8 +174,8 @@ final class HostLoops {
     /** Floats of im2col's columns per block in {@link #conv1dPrediction}: 512 KiB, which stays in the core's L2 cache. */
     private static final int PREDICTION_BLOCK_FLOATS = 1 << 17;
 
-    /** Per-thread off-heap columns for {@link #conv1dPrediction}, grown as needed. */
-    private static final ThreadLocal<FloatPointer[]> COLUMNS = ThreadLocal.withInitial(() -> new FloatPointer[] {new FloatPointer(0L)});
+    /** Per-thread off-heap scratch for the prediction kernels' GEMM operands (conv1d's columns, attention's scores), grown as needed. */
+    private static final ThreadLocal<FloatPointer[]> NATIVE_FLOATS = ThreadLocal.withInitial(() -> new FloatPointer[] {new FloatPointer(0L)});
 
     /**
      * conv1d's forward alone, for prediction in float32: im2col a block of output rows at a time straight into reused
@@ -191,7 +191,7 @@ final class HostLoops {
         INDArray out = Nd4j.createUninitialized(DataType.FLOAT, batch, outSteps, filters);
         if (out.length() == 0) return out;
         float[] in = floats(x, 0), zeros = new float[taps];
-        FloatPointer block = columnScratch((long) Math.min(rows, blockRows) * width);
+        FloatPointer block = nativeFloatScratch((long) Math.min(rows, blockRows) * width);
         FloatBuffer columns = block.position(0).asBuffer();
         try (FloatPointer weights = new FloatPointer((long) width * filters)) {
             weights.put(floats(kernel, 2), 0, taps * filters);
@@ -204,14 +204,14 @@ final class HostLoops {
                     else columns.put(column, zeros, 0, length);
                 });
                 if (bias != null) for (int r = 0; r < count; r++) columns.put(r * width + taps, 1f);
-                CpuBlas.sgemm(block, weights, count, width, filters, output, (long) start * filters);
+                CpuBlas.sgemm(count, filters, width, block, 0, width, weights, 0, filters, false, output, (long) start * filters, filters);
             }
         }
         return out;
     }
 
-    private static FloatPointer columnScratch(long length) {
-        FloatPointer[] held = COLUMNS.get();
+    static FloatPointer nativeFloatScratch(long length) {
+        FloatPointer[] held = NATIVE_FLOATS.get();
         if (held[0].capacity() < length) {
             held[0].close();
             held[0] = new FloatPointer(length);

@@ -297,6 +297,62 @@ public final class NN {
         return y;
     }
 
+    // ---- attention ----
+
+    /**
+     * Dot-product attention over heads, in the layout of Keras's MultiHeadAttention projections: query [B, Tq, N, H]
+     * (already scaled), key [B, Tk, N, H], value [B, Tk, N, V] and a mask [B or 1, Tq or 1, Tk or 1] of 1 (attend) and
+     * 0 (do not), or null → context [B, Tq, N, V] = {@link #attentionWeights} · v for each head. Without a gradient
+     * to record, in float32 on the CPU, it runs block by block ({@link AttentionKernel}) and never holds the
+     * [B, N, Tq, Tk] weights; otherwise it is composed from primitives, whose gradients need no code of their own.
+     */
+    public static Tensor dotProductAttention(Tensor query, Tensor key, Tensor value, Tensor mask) {
+        Shape q = query.shape(), k = key.shape(), v = value.shape();
+        if (q.rank() != 4 || k.rank() != 4 || v.rank() != 4 || !k.equals(q.with(1, k.get(1))) || !v.with(3, 0).equals(k.with(3, 0))) {
+            throw new IllegalArgumentException("dotProductAttention expects query [batch, Tq, heads, depth], key [batch, Tk, heads, depth] "
+                    + "and value [batch, Tk, heads, valueDepth]. Received query " + q + ", key " + k + ", value " + v);
+        }
+        if (mask != null) checkAttentionMask(mask.shape(), q.get(0), q.get(1), k.get(1));
+        if (HostLoops.enabled() && !Tensor.recordsGradient(query, key, value) && allFloat32(query, key, value, mask)) {
+            INDArray context = AttentionKernel.predict(query.array(), key.array(), value.array(), mask == null ? null : mask.array());
+            return Tensor.derive("dotProductAttention", context, null, query, key, value, mask);
+        }
+        return attentionWeights(query, key, mask).matmul(value.permute(0, 2, 1, 3)).permute(0, 2, 1, 3);
+    }
+
+    /**
+     * The attention weights of {@link #dotProductAttention}: {@link #maskedSoftmax} over the keys of each head's
+     * scores q·kᵀ → [B, N, Tq, Tk], from query [B, Tq, N, H], key [B, Tk, N, H] and mask [B or 1, Tq or 1, Tk or 1].
+     */
+    public static Tensor attentionWeights(Tensor query, Tensor key, Tensor mask) {
+        Tensor scores = query.permute(0, 2, 1, 3).matmul(key.permute(0, 2, 3, 1));
+        return maskedSoftmax(scores, mask == null ? null : mask.expandDims(1));
+    }
+
+    /**
+     * Keras's masked softmax over the last axis: softmax(scores + (1 − mask)·(−1e9)) · mask, so masked positions
+     * weigh exactly 0 and a row whose every position is masked gets all-zero weights, not a uniform distribution.
+     * The mask (1 attend, 0 not; null: none) broadcasts against the scores.
+     */
+    public static Tensor maskedSoftmax(Tensor scores, Tensor mask) {
+        if (mask == null) return scores.softmax();
+        return maskScores(scores, mask).softmax().mul(mask);
+    }
+
+    /** scores + (1 − mask)·(−1e9): masked positions fall so low that e^(s − 1e9) underflows to exactly 0. */
+    public static Tensor maskScores(Tensor scores, Tensor mask) {
+        return mask == null ? scores : scores.add(mask.rsub(1).mul(AttentionKernel.LARGE_NEGATIVE));
+    }
+
+    private static void checkAttentionMask(Shape mask, long batch, long tq, long tk) {
+        if (mask.rank() != 3 || !fits(mask.get(0), batch) || !fits(mask.get(1), tq) || !fits(mask.get(2), tk)) {
+            throw new IllegalArgumentException("dotProductAttention expects a mask [" + batch + " or 1, " + tq + " or 1, " + tk
+                    + " or 1]. Received mask " + mask);
+        }
+    }
+
+    private static boolean fits(long size, long expected) { return size == expected || size == 1; }
+
     // ---- recurrent ----
 
     /** The outputs of {@link #lstm}: every step's hidden state [B, T, U], and the last hidden and cell states [B, U]. */

@@ -77,6 +77,13 @@ class NNGradientTest {
     }
 
     @Test
+    void dotProductAttentionWithAndWithoutAMask() {
+        check(in -> NN.dotProductAttention(in.get(0), in.get(1), in.get(2), null), random(2, 3, 2, 2), random(2, 4, 2, 2), random(2, 4, 2, 3));
+        var mask = Tensor.of(new double[] {1, 1, 0, 1, 0, 1, 1, 1}, 2, 1, 4);
+        check(in -> NN.dotProductAttention(in.get(0), in.get(1), in.get(2), mask), random(2, 3, 2, 2), random(2, 4, 2, 2), random(2, 4, 2, 3));
+    }
+
+    @Test
     void lossPrimitives() {
         var binary = Tensor.of(new double[] {0, 1, 1, 0, 1, 0}, 2, 3);
         check(in -> NN.sigmoidCrossEntropyWithLogits(in.get(0), binary), random(2, 3));

@@ -105,6 +105,78 @@ class NNValuesTest {
         }
     }
 
+    /**
+     * Prediction's float32 attention (block by block, never holding the weights) equals the composed training path
+     * and a naive loop, with no mask, with masks that broadcast along each axis, with a row whose every key is masked
+     * (all-zero weights, as Keras) and with a key that is a permuted view.
+     */
+    @Test
+    void dotProductAttentionPredictionPathMatchesTheTrainingPathAndTheFormula() {
+        Kiln.seed(7);
+        int batch = 3, tq = 5, tk = 7, heads = 2, depth = 4, valueDepth = 3;
+        var query = Tensor.uniform(Shape.of(batch, tq, heads, depth), -2, 2, DType.FLOAT32);
+        var key = Tensor.uniform(Shape.of(batch, heads, tk, depth), -2, 2, DType.FLOAT32).permute(0, 2, 1, 3);
+        var value = Tensor.uniform(Shape.of(batch, tk, heads, valueDepth), -1, 1, DType.FLOAT32);
+        double[] full = new double[batch * tq * tk];
+        for (int i = 0; i < full.length; i++) full[i] = (i * 7) % 10 < 7 ? 1 : 0;       // 70% kept, in an irregular pattern
+        for (int j = 0; j < tk; j++) full[(tq + 2) * tk + j] = 0;           // batch 1, query 2 attends to nothing
+        Tensor[] masks = {null, mask(batch, tq, 1, full), mask(batch, 1, tk, full), mask(1, tq, tk, full), mask(batch, tq, tk, full)};
+        for (Tensor mask : masks) {
+            String name = mask == null ? "no mask" : "mask " + mask.shape();
+            Tensor predicted = NN.dotProductAttention(query, key, value, mask);
+            Tensor trained = NN.dotProductAttention(query.requiringGrad(), key, value, mask);
+            assertTrue(trained.requiresGrad(), name);
+            assertEquals(Shape.of(batch, tq, heads, valueDepth), predicted.shape(), name);
+            assertArrayEquals(trained.toDoubleArray(), predicted.toDoubleArray(), 1e-6, name);
+            assertArrayEquals(naiveAttention(query, key, value, mask), predicted.toDoubleArray(), 1e-5, name);
+        }
+        double[] context = NN.dotProductAttention(query, key, value, masks[4]).toDoubleArray();
+        for (int i = 0; i < heads * valueDepth; i++) assertEquals(0, context[(tq + 2) * heads * valueDepth + i], "fully masked query");
+    }
+
+    /** The [b, q, k] mask of {@code full} [B, Tq, Tk] at index 0 along axes whose size is 1. */
+    private static Tensor mask(int batch, int tq, int tk, double[] full) {
+        int fullTq = 5, fullTk = 7;
+        double[] values = new double[batch * tq * tk];
+        for (int b = 0; b < batch; b++) {
+            for (int i = 0; i < tq; i++) for (int j = 0; j < tk; j++) values[(b * tq + i) * tk + j] = full[(b * fullTq + i) * fullTk + j];
+        }
+        return Tensor.of(values, batch, tq, tk).cast(DType.FLOAT32);
+    }
+
+    /** Σ_j softmax_j(q·k_j masked)·v_j per batch element, query step and head, in double, as Keras masks. */
+    private static double[] naiveAttention(Tensor query, Tensor key, Tensor value, Tensor mask) {
+        Shape q = query.shape();
+        int batch = (int) q.get(0), tq = (int) q.get(1), heads = (int) q.get(2), depth = (int) q.get(3);
+        int tk = (int) key.shape().get(1), valueDepth = (int) value.shape().get(3);
+        double[] qv = query.toDoubleArray(), kv = key.toDoubleArray(), vv = value.toDoubleArray();
+        double[] mv = mask == null ? null : mask.toDoubleArray();
+        Shape ms = mask == null ? null : mask.shape();
+        double[] out = new double[batch * tq * heads * valueDepth];
+        for (int b = 0; b < batch; b++) {
+            for (int i = 0; i < tq; i++) {
+                for (int h = 0; h < heads; h++) {
+                    double[] weights = new double[tk], keep = new double[tk];
+                    double max = Double.NEGATIVE_INFINITY, sum = 0;
+                    for (int j = 0; j < tk; j++) {
+                        keep[j] = mv == null ? 1 : mv[(int) ((ms.get(0) == 1 ? 0 : b) * ms.get(1) * ms.get(2) + (ms.get(1) == 1 ? 0 : i) * ms.get(2) + (ms.get(2) == 1 ? 0 : j))];
+                        double s = 0;
+                        for (int d = 0; d < depth; d++) s += qv[((b * tq + i) * heads + h) * depth + d] * kv[((b * tk + j) * heads + h) * depth + d];
+                        weights[j] = s + (1 - keep[j]) * -1e9;
+                        max = Math.max(max, weights[j]);
+                    }
+                    for (int j = 0; j < tk; j++) sum += weights[j] = Math.exp(weights[j] - max);
+                    for (int j = 0; j < tk; j++) {
+                        for (int e = 0; e < valueDepth; e++) {
+                            out[((b * tq + i) * heads + h) * valueDepth + e] += weights[j] / sum * keep[j] * vv[((b * tk + j) * heads + h) * valueDepth + e];
+                        }
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
     /** Prediction's float32 max pooling (values only) equals the training path's argmax and gather. */
     @Test
     void maxPoolPredictionPathMatchesTheTrainingPath() {
@@ -345,5 +417,11 @@ class NNValuesTest {
         var n = assertThrows(IllegalArgumentException.class, () -> NN.layerNormalization(Tensor.zeros(Shape.of(2, 4), DType.FLOAT32),
                 Tensor.ones(Shape.of(3), DType.FLOAT32), null, 1e-3));
         assertTrue(n.getMessage().contains("[4]") && n.getMessage().contains("gamma [3]"), n.getMessage());
+        var a = assertThrows(IllegalArgumentException.class, () -> NN.dotProductAttention(Tensor.zeros(Shape.of(2, 5, 2, 4), DType.FLOAT32),
+                Tensor.zeros(Shape.of(2, 7, 2, 3), DType.FLOAT32), Tensor.zeros(Shape.of(2, 7, 2, 3), DType.FLOAT32), null));
+        assertTrue(a.getMessage().contains("query [2, 5, 2, 4], key [2, 7, 2, 3]"), a.getMessage());
+        var m = assertThrows(IllegalArgumentException.class, () -> NN.dotProductAttention(Tensor.zeros(Shape.of(2, 5, 2, 4), DType.FLOAT32),
+                Tensor.zeros(Shape.of(2, 7, 2, 4), DType.FLOAT32), Tensor.zeros(Shape.of(2, 7, 2, 3), DType.FLOAT32), Tensor.ones(Shape.of(2, 7, 5), DType.FLOAT32)));
+        assertTrue(m.getMessage().contains("mask [2 or 1, 5 or 1, 7 or 1]") && m.getMessage().contains("[2, 7, 5]"), m.getMessage());
     }
 }

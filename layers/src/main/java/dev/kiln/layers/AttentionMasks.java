@@ -7,12 +7,9 @@ import dev.kiln.core.Tensor;
 
 /**
  * How the attention layers mask: padding, explicit and causal masks combined into one [B, Tq, Tk] mask of 1.0
- * (attend) and 0.0 (do not), and the masked softmax that gives masked positions exactly zero weight.
+ * (attend) and 0.0 (do not), which NN's masked softmax turns into exactly zero weight.
  */
 final class AttentionMasks {
-
-    /** Keras's score for masked positions: e^(s − 1e9) underflows to exactly 0 in float32 and float64. */
-    static final double LARGE_NEGATIVE = -1e9;
 
     private AttentionMasks() {}
 
@@ -52,20 +49,6 @@ final class AttentionMasks {
         double[] values = new double[Math.toIntExact(tq * tk)];
         for (int i = 0; i < tq; i++) for (int j = 0; j <= i && j < tk; j++) values[(int) (i * tk + j)] = 1;
         return temporary(constant(values, dtype, 1, tq, tk));
-    }
-
-    /** scores + (1 − mask)·(−1e9): masked positions fall so low that their softmax weight is exactly 0. */
-    static Tensor maskScores(Tensor scores, Tensor mask) {
-        return mask == null ? scores : scores.add(mask.rsub(1).mul(LARGE_NEGATIVE));
-    }
-
-    /**
-     * Keras's masked Softmax on the last axis: softmax of the masked scores, then zero where masked, so a query whose
-     * every key is masked gets all-zero weights rather than a uniform distribution.
-     */
-    static Tensor softmax(Tensor scores, Tensor mask) {
-        Tensor weights = maskScores(scores, mask).softmax();
-        return mask == null ? weights : weights.mul(mask);
     }
 
     /** A constant tensor of {@code dtype} from row-major values; not recorded in any memory scope. */

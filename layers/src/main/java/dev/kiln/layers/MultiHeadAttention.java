@@ -1,6 +1,7 @@
 package dev.kiln.layers;
 
 import dev.kiln.core.Initializer;
+import dev.kiln.core.NN;
 import dev.kiln.core.Shape;
 import dev.kiln.core.Tensor;
 import java.util.ArrayList;
@@ -9,7 +10,8 @@ import java.util.List;
 /**
  * Multi-head attention (Vaswani et al., 2017), as Keras's MultiHeadAttention. For each head n:
  * Qₙ = query·Wqₙ + bqₙ, Kₙ = key·Wkₙ + bkₙ, Vₙ = value·Wvₙ + bvₙ, Aₙ = softmax(QₙKₙᵀ/√keyDim) over the keys (masked
- * positions weigh exactly 0), outputs = Σₙ (Aₙ·Vₙ)·Woₙ + bo. All heads run as one batched matmul.
+ * positions weigh exactly 0), outputs = Σₙ (Aₙ·Vₙ)·Woₙ + bo, with {@link NN#dotProductAttention} when neither the
+ * scores nor dropout on them are asked for.
  *
  * <p>Shapes (B batch, Tq query steps, Tk key steps, N numHeads, H keyDim, V valueDim): inputs [query [B, Tq, D],
  * value [B, Tk, Dv], optional key [B, Tk, Dk] (default: value)] → outputs [B, Tq, O], O = D unless outputShape; with
@@ -156,18 +158,18 @@ public final class MultiHeadAttention extends Layer {
         Tensor q = inputs.get(0), v = inputs.get(1), k = inputs.size() > 2 ? inputs.get(2) : v;
         Tensor keyMask = k != v ? masks.get(2) : null;      // as Keras: a key that is the value adds no mask of its own
         Tensor mask = AttentionMasks.combine(this, q, k, masks.get(0), masks.get(1), keyMask, options.attentionMask(), options.useCausalMask());
-        // [B, N, Tq, H], scaled as Keras; scaled before the heads' permuted view, where ND4J's scalar op is 10x slower
-        Tensor qh = heads(query.apply(q, training).mul(1 / Math.sqrt(config.keyDim())));
-        Tensor kh = heads(key.apply(k, training));                                           // [B, N, Tk, H]
-        Tensor vh = heads(value.apply(v, training));                                         // [B, N, Tk, V]
-        Tensor scores = AttentionMasks.softmax(qh.matmul(kh.transpose()), mask == null ? null : mask.expandDims(1));  // [B, N, Tq, Tk]
-        Tensor context = dropout.apply(scores, training).matmul(vh).permute(0, 2, 1, 3);   // [B, Tq, N, V]
+        // [B, Tq, N, H], scaled as Keras; scaled before any permuted view, where ND4J's scalar op is 10x slower
+        Tensor qp = query.apply(q, training).mul(1 / Math.sqrt(config.keyDim()));
+        Tensor kp = key.apply(k, training);                                                  // [B, Tk, N, H]
+        Tensor vp = value.apply(v, training);                                                // [B, Tk, N, V]
+        if (!options.returnAttentionScores() && !(training && config.dropout() > 0)) {       // the weights are not needed
+            return List.of(output.apply(NN.dotProductAttention(qp, kp, vp, mask), training));
+        }
+        Tensor scores = NN.attentionWeights(qp, kp, mask);                                  // [B, N, Tq, Tk]
+        Tensor context = dropout.apply(scores, training).matmul(vp.permute(0, 2, 1, 3)).permute(0, 2, 1, 3);   // [B, Tq, N, V]
         Tensor out = output.apply(context, training);                                        // [B, Tq, O]
         return options.returnAttentionScores() ? List.of(out, scores) : List.of(out);
     }
-
-    /** [B, T, N, H] → [B, N, T, H]: heads become a batch axis of the matmuls. */
-    private static Tensor heads(Tensor x) { return x.permute(0, 2, 1, 3); }
 
     @Override
     public List<Shape> outputShapes(List<Shape> shapes) {
