@@ -7,4 +7,5 @@ jar=$(ls "$here"/target/kiln-benchmarks-*.jar | grep -v -e sources -e tests | he
 export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
 export OPENBLAS_THREAD_TIMEOUT="${OPENBLAS_THREAD_TIMEOUT:-20}"
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-${KILN_THREADS:-2}}"
-exec java -cp "$jar:$(cat "$here/target/classpath.txt")" org.openjdk.jmh.Main "$@"
+# JMH's forks inherit this JVM's options, so the Vector API module reaches Kiln in them too (README "Vector API").
+exec java --add-modules jdk.incubator.vector -cp "$jar:$(cat "$here/target/classpath.txt")" org.openjdk.jmh.Main "$@"

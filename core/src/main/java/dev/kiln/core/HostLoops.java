@@ -401,7 +401,7 @@ final class HostLoops {
         for (int start = 0; start < n; start += width) {
             float mean = HostMath.sum(v, start, start + width) / width;
             float inverse = (float) (1 / Math.sqrt(HostMath.squaredDeviations(v, start, start + width, mean) / width + epsilon));
-            for (int c = 0; c < width; c++) v[start + c] = (v[start + c] - mean) * inverse * scale[c] + shift[c];
+            HostMath.normalizeRow(v, start, width, mean, inverse, scale, shift);
         }
         INDArray out = Nd4j.createUninitialized(DataType.FLOAT, x.shape());
         out.data().asNioFloat().put(v, 0, n);

@@ -80,8 +80,16 @@ public final class Kiln {
             NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(threads);
             if ("CPU".equals(backend())) CpuBlas.setThreads(threads);
         }
-        LOG.info("Kiln on ND4J {} backend, {} native thread(s)", backend(), threads > 0 ? threads : "default");
+        LOG.info("Kiln on ND4J {} backend, {} native thread(s), Vector API {}", backend(), threads > 0 ? threads : "default",
+                usesVectorApi() ? "on" : "off (start Java with --add-modules jdk.incubator.vector)");
     }
+
+    /**
+     * Whether Kiln's float32 host loops (softmax, sigmoid, tanh, layer norm) run in the JDK's Vector API, about
+     * twice as fast: when the JVM was started with {@code --add-modules jdk.incubator.vector} (an incubating module
+     * in Java 17) and the system property {@code kiln.vectorApi} is not {@code false}.
+     */
+    public static boolean usesVectorApi() { return HostMath.usesVectorApi(); }
 
     /** "CPU" or "CUDA". */
     public static String backend() {

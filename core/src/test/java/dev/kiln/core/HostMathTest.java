@@ -2,12 +2,36 @@ package dev.kiln.core;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
-/** HostMath's float32 loops against java.lang.Math, across the float range and at its edges. */
+/**
+ * HostMath's float32 loops against java.lang.Math, across the float range and at its edges, in both of its paths:
+ * plain loops and {@link VectorMath} (the tests' JVM has the Vector API module: see the parent POM's surefire.argLine).
+ */
 class HostMathTest {
+
+    private static final boolean DEFAULT_PATH = HostMath.usesVectorApi();
+
+    @AfterEach
+    void restorePath() { HostMath.useVectorApi(DEFAULT_PATH); }
+
+    @Test
+    void theTestsRunWithTheVectorApi() {
+        assertTrue(HostMath.vectorApiUsable(), "surefire's argLine should add the jdk.incubator.vector module");
+        assertTrue(DEFAULT_PATH);
+        System.setProperty("kiln.vectorApi", "false");
+        try {
+            assertFalse(HostMath.vectorApiUsable());
+        } finally {
+            System.clearProperty("kiln.vectorApi");
+        }
+    }
 
     private static final float[] EDGES = {0f, -0f, 1e-8f, -1e-8f, 0.5f, -0.5f, 20f, -20f, 87f, 88f, 89f, 100f, -87f, -88f, -100f,
         -103f, -105f, -1e9f, 1e9f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY};
@@ -20,8 +44,10 @@ class HostMathTest {
         return x;
     }
 
-    @Test
-    void expIsWithinAFewUlpsAndFlushesTinyResultsToZero() {
+    @ParameterizedTest(name = "Vector API {0}")
+    @ValueSource(booleans = {false, true})
+    void expIsWithinAFewUlpsAndFlushesTinyResultsToZero(boolean vectorApi) {
+        HostMath.useVectorApi(vectorApi);
         float[] x = values(), y = new float[x.length];
         HostMath.exp(x, y, 0, x.length, new float[x.length]);
         for (int i = 0; i < x.length; i++) {
@@ -29,17 +55,26 @@ class HostMathTest {
             if (expected < 0x1p-126) assertTrue(y[i] >= 0 && y[i] <= 0x1p-126, "exp(" + x[i] + ") = " + y[i]);
             else assertEquals(expected, y[i], expected * 3e-7, "exp(" + x[i] + ")");
         }
-        float[] masked = {-1e9f, Float.NaN, Float.intBitsToFloat(0xFFC00000)};   // a masked score, NaN, and x86's NaN (sign set)
-        HostMath.exp(masked, masked, 0, 3, new float[3]);
-        assertEquals(0f, masked[0]);
-        assertTrue(Float.isNaN(masked[1]) && Float.isNaN(masked[2]), java.util.Arrays.toString(masked));
-        float[] sigmoid = {Float.NaN, Float.intBitsToFloat(0xFFC00000)};
-        HostMath.sigmoid(sigmoid, sigmoid, 0, 2, new float[2]);
-        assertTrue(Float.isNaN(sigmoid[0]) && Float.isNaN(sigmoid[1]), java.util.Arrays.toString(sigmoid));
+        float[] masked = new float[51];      // a masked score, NaN and x86's NaN (sign set), in whole vectors and in the tail
+        for (int i = 0; i < masked.length; i += 3) {
+            masked[i] = -1e9f;
+            masked[i + 1] = Float.NaN;
+            masked[i + 2] = Float.intBitsToFloat(0xFFC00000);
+        }
+        float[] sigmoid = masked.clone();
+        HostMath.exp(masked, masked, 0, masked.length, new float[masked.length]);
+        HostMath.sigmoid(sigmoid, sigmoid, 0, sigmoid.length, new float[sigmoid.length]);
+        for (int i = 0; i < masked.length; i += 3) {
+            assertEquals(0f, masked[i], "exp(-1e9) at " + i);
+            assertTrue(Float.isNaN(masked[i + 1]) && Float.isNaN(masked[i + 2]), java.util.Arrays.toString(masked));
+            assertTrue(Float.isNaN(sigmoid[i + 1]) && Float.isNaN(sigmoid[i + 2]), java.util.Arrays.toString(sigmoid));
+        }
     }
 
-    @Test
-    void sigmoidAndTanhAreWithinTwoTenMillionthsEverywhere() {
+    @ParameterizedTest(name = "Vector API {0}")
+    @ValueSource(booleans = {false, true})
+    void sigmoidAndTanhAreWithinTwoTenMillionthsEverywhere(boolean vectorApi) {
+        HostMath.useVectorApi(vectorApi);
         float[] x = values(), sigmoid = new float[x.length], tanh = new float[x.length], scratch = new float[x.length];
         HostMath.sigmoid(x, sigmoid, 0, x.length, scratch);
         HostMath.tanh(x, tanh, 0, x.length, scratch);
@@ -49,8 +84,10 @@ class HostMathTest {
         }
     }
 
-    @Test
-    void softmaxRowsSumToOneAndMatchTheFormula() {
+    @ParameterizedTest(name = "Vector API {0}")
+    @ValueSource(booleans = {false, true})
+    void softmaxRowsSumToOneAndMatchTheFormula(boolean vectorApi) {
+        HostMath.useVectorApi(vectorApi);
         float[] v = {1, 2, 3, -1e9f, 1000, 1000, 5, -5, 0, 0, 0, 0};
         HostMath.softmaxRows(v, v.length, 4, new float[v.length]);
         double e1 = Math.exp(-2), e2 = Math.exp(-1), sum = e1 + e2 + 1;
@@ -62,6 +99,54 @@ class HostMathTest {
         float[] withNaN = {3, Float.NaN, 1, 2};                         // the maximum skips NaN; the row is NaN all the same
         HostMath.softmaxRows(withNaN, 4, 4, new float[4]);
         for (float p : withNaN) assertTrue(Float.isNaN(p), java.util.Arrays.toString(withNaN));
+
+        int row = 37;                                     // rows longer than a vector, with a tail; one masked position each
+        float[] rows = values(), expected = new float[rows.length];
+        int n = rows.length / row * row;
+        for (int start = 0; start < n; start += row) {
+            rows[start + start / row % row] = -1e9f;
+            double max = Double.NEGATIVE_INFINITY, total = 0;
+            for (int i = start; i < start + row; i++) max = Math.max(max, rows[i]);
+            for (int i = start; i < start + row; i++) total += Math.exp(rows[i] - max);
+            for (int i = start; i < start + row; i++) expected[i] = (float) (Math.exp(rows[i] - max) / total);
+        }
+        HostMath.softmaxRows(rows, n, row, new float[n]);
+        for (int i = 0; i < n; i++) assertEquals(expected[i], rows[i], 3e-7 * expected[i] + 1e-12, "softmax at " + i);
+    }
+
+    /** The reductions and the layer norm's row over rows longer than a vector, at an offset, against double sums. */
+    @ParameterizedTest(name = "Vector API {0}")
+    @ValueSource(booleans = {false, true})
+    void reductionsAndNormalizedRowsMatchDouble(boolean vectorApi) {
+        HostMath.useVectorApi(vectorApi);
+        float[] a = values(), b = values(), gamma = new float[53], beta = new float[53];
+        for (int i = 0; i < b.length; i++) b[i] = b[i] / 90 - a[i] / 180;
+        for (int c = 0; c < gamma.length; c++) {
+            gamma[c] = 0.5f + c / 53f;
+            beta[c] = c / 10f - 2;
+        }
+        for (int width : new int[] {3, 16, 32, 53}) {
+            int from = 5, to = from + width;
+            double sum = 0, dot = 0, squares = 0, max = Double.NEGATIVE_INFINITY;
+            for (int i = from; i < to; i++) {
+                sum += a[i];
+                dot += (double) a[i] * b[i];
+                max = Math.max(max, a[i]);
+            }
+            float mean = (float) (sum / width);
+            for (int i = from; i < to; i++) squares += (a[i] - mean) * (double) (a[i] - mean);
+            assertEquals(sum, HostMath.sum(a, from, to), 1e-5 * width * 90, "sum of " + width);
+            assertEquals(dot, HostMath.dot(a, b, from, to), 1e-5 * width * 90, "dot of " + width);
+            assertEquals(squares, HostMath.squaredDeviations(a, from, to, mean), 1e-6 * squares, "squares of " + width);
+            float inverse = (float) (1 / Math.sqrt(squares / width + 1e-3));
+            float[] row = a.clone();
+            HostMath.normalizeRow(row, from, width, mean, inverse, gamma, beta);
+            for (int c = 0; c < width; c++) {
+                assertEquals((a[from + c] - mean) * (double) inverse * gamma[c] + beta[c], row[from + c], 2e-6 * (1 + Math.abs(row[from + c])), "row of " + width);
+            }
+            assertEquals(a[from - 1], row[from - 1]);
+            assertEquals(a[to], row[to]);
+        }
     }
 
     /** The tensor ops take these loops in float32 on the CPU: the same values and gradients as float64 there. */

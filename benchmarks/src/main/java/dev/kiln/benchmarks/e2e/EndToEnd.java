@@ -66,7 +66,7 @@ public final class EndToEnd {
               --imdb DIR       the IMDB files (default: the kiln.shared.data property + /imdb)
               --python PATH    python3 with torch (default: /usr/bin/python3, then python3)
               --pytorch-script PATH  benchmarks/pytorch/e2e.py (default: found below the working directory)
-              --jvm-opts "..."  options of each child JVM (default "-Xmx2g -Xmn128m")
+              --jvm-opts "..."  options of each child JVM (default "-Xmx2g -Xmn128m --add-modules jdk.incubator.vector")
               --timeout S      seconds before a child is stopped (default 3600)
               --markdown FILE  where to write the results (default e2e-results.md)
             """;
@@ -141,7 +141,7 @@ public final class EndToEnd {
     /** Framework → the command that starts its child, without the per-run flags; a note for each one skipped. */
     private static Map<String, List<String>> commands(Map<String, String> flags, List<String> notes) {
         var commands = new LinkedHashMap<String, List<String>>();
-        var java = javaCommand(flags.getOrDefault("--jvm-opts", "-Xmx2g -Xmn128m"));
+        var java = javaCommand(flags.getOrDefault("--jvm-opts", "-Xmx2g -Xmn128m --add-modules jdk.incubator.vector"));
         for (Trainer trainer : TRAINERS) commands.put(trainer.framework(), append(java, "--child", trainer.framework()));
         var python = PyTorch.interpreter(flags.get("--python"));
         var script = PyTorch.script(flags.get("--pytorch-script"));

@@ -35,7 +35,9 @@ public final class KilnTrainer implements Trainer {
     public String framework() { return "kiln"; }
 
     @Override
-    public String version() { return "kiln " + dev.kiln.saving.ModelFile.kilnVersion(); }
+    public String version() {
+        return "kiln " + dev.kiln.saving.ModelFile.kilnVersion() + ", Vector API " + (Kiln.usesVectorApi() ? "on" : "off");
+    }
 
     @Override
     public Result run(Workload workload, Options options, Data data) {

@@ -1,0 +1,112 @@
+package dev.kiln.core;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * {@link HostMath}'s loops in the JDK's Vector API, for JVMs started with {@code --add-modules jdk.incubator.vector}
+ * ({@link HostMath} checks, and never touches this class otherwise). C2 vectorizes only part of HostMath's plain
+ * loops: not e^x's 2ᵏ scaling, which needs the float's bits, and not the reductions and per-row loops over short rows
+ * (a layer norm's 32 features, attention's 100 keys). Here every lane is explicit: softmax over rows of 100 took 0.9
+ * ns a float against 1.8. Same formulas as HostMath (its e^x: Cephes' polynomial, the clamp to [−104, 88], the flush
+ * below 2⁻¹²⁶, NaN kept); the tails shorter than a vector run HostMath's scalar loops, since masked vector loads
+ * are slow in Java 17.
+ */
+final class VectorMath {
+
+    private VectorMath() {}
+
+    private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED;
+    private static final int LANES = FLOATS.length();
+
+    /** Whether the vectors are wide enough to pay (8 floats or more: AVX2, AVX-512, SVE); narrower ones lose to C2's loops. */
+    static boolean isWorthwhile() { return LANES >= 8; }
+
+    /** out[i] = e^x[i] for i in [from, from + a whole number of vectors); returns where the scalar tail starts. */
+    static int exp(float[] x, float[] out, int from, int to) {
+        int end = from + FLOATS.loopBound(to - from);
+        for (int i = from; i < end; i += LANES) exp(FloatVector.fromArray(FLOATS, x, i)).intoArray(out, i);
+        return end;
+    }
+
+    /** e^v lane by lane, as HostMath's scalar loops compute it. */
+    private static FloatVector exp(FloatVector x) {
+        FloatVector v = x.max(HostMath.LOWEST).min(HostMath.HIGHEST);        // NaN stays NaN through both
+        FloatVector t = v.mul(HostMath.LOG2E).add(HostMath.ROUND);
+        FloatVector k = t.sub(HostMath.ROUND);
+        FloatVector r = v.sub(k.mul(HostMath.LN2_HIGH)).sub(k.mul(HostMath.LN2_LOW));
+        FloatVector p = r.mul(1.9875691500e-4f).add(1.3981999507e-3f);
+        p = p.mul(r).add(8.3334519073e-3f);
+        p = p.mul(r).add(4.1665795894e-2f);
+        p = p.mul(r).add(1.6666665459e-1f);
+        p = p.mul(r).add(5.0000001201e-1f);
+        FloatVector polynomial = p.mul(r).mul(r).add(r).add(1f);
+        IntVector exponent = t.reinterpretAsInts().sub(HostMath.ROUND_BITS - 127);           // k + bias
+        VectorMask<Integer> normal = exponent.compare(VectorOperators.GT, 0);
+        FloatVector scale = exponent.lanewise(VectorOperators.LSHL, 23).blend(0, normal.not()).reinterpretAsFloats();
+        return polynomial.mul(scale);                                                      // NaN·0 stays NaN
+    }
+
+    /** The maximum of v[from, to), or NaN when a NaN is among them (a softmax row with NaN is NaN either way). */
+    static float max(float[] v, int from, int to) {
+        int i = from, end = from + FLOATS.loopBound(to - from);
+        float max = Float.NEGATIVE_INFINITY;
+        if (end > from) {
+            FloatVector lanes = FloatVector.fromArray(FLOATS, v, i);
+            for (i += LANES; i < end; i += LANES) lanes = lanes.max(FloatVector.fromArray(FLOATS, v, i));
+            max = lanes.reduceLanes(VectorOperators.MAX);
+        }
+        for (; i < to; i++) max = Math.max(max, v[i]);
+        return max;
+    }
+
+    static float sum(float[] v, int from, int to) {
+        int i = from, end = from + FLOATS.loopBound(to - from);
+        FloatVector lanes = FloatVector.zero(FLOATS);
+        for (; i < end; i += LANES) lanes = lanes.add(FloatVector.fromArray(FLOATS, v, i));
+        float sum = lanes.reduceLanes(VectorOperators.ADD);
+        for (; i < to; i++) sum += v[i];
+        return sum;
+    }
+
+    static float dot(float[] a, float[] b, int from, int to) {
+        int i = from, end = from + FLOATS.loopBound(to - from);
+        FloatVector lanes = FloatVector.zero(FLOATS);
+        for (; i < end; i += LANES) lanes = FloatVector.fromArray(FLOATS, a, i).fma(FloatVector.fromArray(FLOATS, b, i), lanes);
+        float dot = lanes.reduceLanes(VectorOperators.ADD);
+        for (; i < to; i++) dot += a[i] * b[i];
+        return dot;
+    }
+
+    static float squaredDeviations(float[] v, int from, int to, float mean) {
+        int i = from, end = from + FLOATS.loopBound(to - from);
+        FloatVector lanes = FloatVector.zero(FLOATS);
+        for (; i < end; i += LANES) {
+            FloatVector d = FloatVector.fromArray(FLOATS, v, i).sub(mean);
+            lanes = d.fma(d, lanes);
+        }
+        float sum = lanes.reduceLanes(VectorOperators.ADD);
+        for (; i < to; i++) sum += (v[i] - mean) * (v[i] - mean);
+        return sum;
+    }
+
+    /** v[i] = (v[i] + shift)·scale over [from, to). */
+    static void shiftAndScale(float[] v, int from, int to, float shift, float scale) {
+        int i = from, end = from + FLOATS.loopBound(to - from);
+        for (; i < end; i += LANES) FloatVector.fromArray(FLOATS, v, i).add(shift).mul(scale).intoArray(v, i);
+        for (; i < to; i++) v[i] = (v[i] + shift) * scale;
+    }
+
+    /** v[start + c] = (v[start + c] − mean)·inverse·gamma[c] + beta[c] for c in [0, width): one normalized row. */
+    static void normalizeRow(float[] v, int start, int width, float mean, float inverse, float[] gamma, float[] beta) {
+        int c = 0, end = FLOATS.loopBound(width);
+        for (; c < end; c += LANES) {
+            FloatVector x = FloatVector.fromArray(FLOATS, v, start + c).sub(mean).mul(inverse);
+            x.fma(FloatVector.fromArray(FLOATS, gamma, c), FloatVector.fromArray(FLOATS, beta, c)).intoArray(v, start + c);
+        }
+        for (; c < width; c++) v[start + c] = (v[start + c] - mean) * inverse * gamma[c] + beta[c];
+    }
+}
