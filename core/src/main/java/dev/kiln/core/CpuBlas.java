@@ -31,28 +31,56 @@ final class CpuBlas {
     private CpuBlas() {}
 
     /**
-     * Sets OpenBLAS's own thread count, which ND4J's thread setting does not reach. Through a function pointer
-     * looked up once: the bindings' blas_set_num_threads looks up four symbols on every call (0.2 ms), and a split
-     * prediction ({@link PredictionThreads}) sets the count twice per batch. 0 restores OpenBLAS's default.
+     * Sets the thread count of OpenBLAS, which ND4J's thread setting does not reach: the count for GEMMs of
+     * {@link #PARALLEL_WORK} multiply-adds or more; smaller ones run on one thread. 0 means OpenBLAS's default.
      */
     static synchronized void setThreads(int count) {
         threads = count;
+        apply(count);
+    }
+
+    /** The count last set through {@link #setThreads}; 0 when none was (OpenBLAS's default). */
+    static int threads() { return threads; }
+
+    /**
+     * BLAS calls with fewer multiply-adds than this run on one OpenBLAS thread, whatever the setting: 2^25, about 0.5
+     * ms of one core's work. OpenBLAS's workers sleep between Kiln's calls (OPENBLAS_THREAD_TIMEOUT, README "Threads"),
+     * and waking them costs more than they save at the sizes Kiln's workloads train with: W1's training step took
+     * 3.0-3.4 ms with one thread and 3.2-4.3 with two, although the same GEMMs run back to back are faster on two
+     * ([3200, 80]·[80, 32]: 257 µs on one, 170 on two; [12800, 128]·[128, 128]: 6.5 ms against 3.9).
+     */
+    static final long PARALLEL_WORK = 1L << 25;
+
+    private static volatile int threads;
+    private static volatile int applied = -1;      // the count OpenBLAS runs with now; -1 before the first call
+    private static ThreadCountSetter setter;
+
+    /** The count CpuBlas last gave OpenBLAS; -1 before its first call. */
+    static int appliedThreads() { return applied; }
+
+    /** One thread for a call of {@code work} multiply-adds below {@link #PARALLEL_WORK}, else the setting. */
+    private static void threadsFor(long work) {
+        int wanted = work < PARALLEL_WORK ? 1 : threads;
+        if (wanted != applied) apply(wanted);
+    }
+
+    /**
+     * Through a function pointer looked up once: the bindings' blas_set_num_threads looks up four symbols on every
+     * call (0.2 ms), and a split prediction ({@link PredictionThreads}) sets the count twice per batch.
+     */
+    private static synchronized void apply(int count) {
         if (setter == null) {
             Pointer function = Loader.addressof("openblas_set_num_threads");
             if (function == null) {
                 blas_set_num_threads(count);
+                applied = count;
                 return;
             }
             setter = new ThreadCountSetter(function);
         }
         setter.call(count);
+        applied = count;
     }
-
-    /** The count last set through {@link #setThreads}; 0 when none was (OpenBLAS's default). */
-    static synchronized int threads() { return threads; }
-
-    private static ThreadCountSetter setter;
-    private static int threads;
 
     /** A callable pointer to openblas_set_num_threads (the bindings' type, whose constructor is protected). */
     private static final class ThreadCountSetter extends openblas_nolapack.SetNumThreads {
@@ -111,6 +139,7 @@ final class CpuBlas {
     /** One cblas ?gemm of row-major operands read at pa and pb: c = α·op(a)·op(b) + β·c, c's rows ldc apart at pc. */
     private static void blasGemm(boolean isDouble, Operand left, Pointer pa, Operand right, Pointer pb, int m, int n, int k, double alpha,
                                  double beta, Pointer pc, int ldc) {
+        threadsFor((long) m * n * k);
         if (isDouble) {
             cblas_dgemm(CblasRowMajor, left.op, right.op, m, n, k, alpha, (DoublePointer) pa, left.ld, (DoublePointer) pb, right.ld,
                     beta, (DoublePointer) pc, ldc);
@@ -130,6 +159,7 @@ final class CpuBlas {
         a.position(aOffset);
         b.position(bOffset);
         c.position(cOffset);
+        threadsFor((long) m * n * k);
         cblas_sgemm(CblasRowMajor, CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans, m, n, k, 1f, a, lda, b, ldb, 0f, c, ldc);
         a.position(0);
         b.position(0);
@@ -146,6 +176,7 @@ final class CpuBlas {
         if (m == 0 || n == 0) return;
         boolean isDouble = c.dataType() == DataType.DOUBLE;
         Pointer pc = pointer(c, isDouble), pb = pointer(bias, isDouble), ones = ones(m, isDouble);
+        threadsFor((long) m * n);
         if (isDouble) cblas_dger(CblasRowMajor, m, n, 1.0, (DoublePointer) ones, 1, (DoublePointer) pb, 1, (DoublePointer) pc, n);
         else cblas_sger(CblasRowMajor, m, n, 1f, (FloatPointer) ones, 1, (FloatPointer) pb, 1, (FloatPointer) pc, n);
     }
@@ -158,6 +189,7 @@ final class CpuBlas {
         if (n == 0) return sums;
         boolean isDouble = g.dataType() == DataType.DOUBLE;
         Pointer pg = pointer(g, isDouble), ps = pointer(sums, isDouble), ones = ones(m, isDouble);
+        threadsFor((long) m * n);
         if (isDouble) cblas_dgemv(CblasRowMajor, CblasTrans, m, n, 1.0, (DoublePointer) pg, n, (DoublePointer) ones, 1, 0.0, (DoublePointer) ps, 1);
         else cblas_sgemv(CblasRowMajor, CblasTrans, m, n, 1f, (FloatPointer) pg, n, (FloatPointer) ones, 1, 0f, (FloatPointer) ps, 1);
         return sums;
