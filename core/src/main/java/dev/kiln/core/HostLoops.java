@@ -415,6 +415,7 @@ final class HostLoops {
      */
     static INDArray[] layerNormGrad(INDArray x, INDArray gamma, boolean hasBeta, INDArray g, double epsilon) {
         int width = (int) x.size(-1), n = Math.toIntExact(x.length());
+        if (x.dataType() == DataType.FLOAT) return layerNormGradFloat(x, gamma, hasBeta, g, (float) epsilon, width, n);
         double[] v = doubles(x, 0), gv = doubles(g, 1), scale = gamma == null ? null : doubles(gamma, 2);
         double[] dGamma = new double[width], dBeta = new double[width];
         for (int start = 0; start < n; start += width) {
@@ -438,6 +439,24 @@ final class HostLoops {
         return new INDArray[] {fromDoubles(gv, g.dataType(), g.shape()),
                 gamma == null ? null : fromDoubles(dGamma, g.dataType(), widthShape),
                 hasBeta ? fromDoubles(dBeta, g.dataType(), widthShape) : null};
+    }
+
+    /** {@link #layerNormGrad} in float32, row by row through HostMath (so in VectorMath's lanes where it runs). */
+    private static INDArray[] layerNormGradFloat(INDArray x, INDArray gamma, boolean hasBeta, INDArray g, float epsilon, int width, int n) {
+        float[] v = floats(x, 0), gv = floats(g, 1);
+        float[] scale = new float[width], normalized = new float[width], h = new float[width];
+        float[] dGamma = new float[width], dBeta = new float[width];
+        if (gamma == null) java.util.Arrays.fill(scale, 1f);
+        else System.arraycopy(floats(gamma, 2), 0, scale, 0, width);
+        for (int start = 0; start < n; start += width) {
+            float mean = HostMath.sum(v, start, start + width) / width;
+            float inverse = (float) (1 / Math.sqrt(HostMath.squaredDeviations(v, start, start + width, mean) / width + epsilon));
+            HostMath.normalizeRowGrad(v, gv, start, width, mean, inverse, scale, normalized, h, dGamma, dBeta);
+        }
+        INDArray dx = Nd4j.createUninitialized(DataType.FLOAT, g.shape());
+        dx.data().asNioFloat().put(gv, 0, n);
+        long[] widthShape = {width};
+        return new INDArray[] {dx, gamma == null ? null : Nd4j.create(dGamma, widthShape, 'c'), hasBeta ? Nd4j.create(dBeta, widthShape, 'c') : null};
     }
 
     private static double mean(double[] v, int start, int width) {

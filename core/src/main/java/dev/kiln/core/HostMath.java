@@ -167,4 +167,27 @@ final class HostMath {
         if (vectorized) VectorMath.normalizeRow(v, start, width, mean, inverse, gamma, beta);
         else for (int c = 0; c < width; c++) v[start + c] = (v[start + c] - mean) * inverse * gamma[c] + beta[c];
     }
+
+    /**
+     * The gradient of one {@link #normalizeRow} row, in place in g[start, start + width): with x̂ the normalized row
+     * and h = g·gamma, dx = inverse·(h − mean(h) − x̂·mean(h·x̂)); adds g·x̂ to dGamma and g to dBeta. normalized and
+     * h are scratch rows of width floats.
+     */
+    static void normalizeRowGrad(float[] x, float[] g, int start, int width, float mean, float inverse, float[] gamma,
+                                 float[] normalized, float[] h, float[] dGamma, float[] dBeta) {
+        if (vectorized) {
+            VectorMath.normalizeRowGradParts(x, g, start, width, mean, inverse, gamma, normalized, h, dGamma, dBeta);
+        } else {
+            for (int c = 0; c < width; c++) {
+                float gc = g[start + c];
+                normalized[c] = (x[start + c] - mean) * inverse;
+                h[c] = gc * gamma[c];
+                dGamma[c] += gc * normalized[c];
+                dBeta[c] += gc;
+            }
+        }
+        float meanH = sum(h, 0, width) / width, meanHx = dot(h, normalized, 0, width) / width;
+        if (vectorized) VectorMath.normalizedGradient(g, start, width, inverse, h, meanH, normalized, meanHx);
+        else for (int c = 0; c < width; c++) g[start + c] = inverse * (h[c] - meanH - normalized[c] * meanHx);
+    }
 }

@@ -109,4 +109,35 @@ final class VectorMath {
         }
         for (; c < width; c++) v[start + c] = (v[start + c] - mean) * inverse * gamma[c] + beta[c];
     }
+
+    /** The first pass of HostMath.normalizeRowGrad: x̂ and h = g·gamma into scratch rows, g·x̂ and g added to dGamma and dBeta. */
+    static void normalizeRowGradParts(float[] x, float[] g, int start, int width, float mean, float inverse, float[] gamma,
+                                      float[] normalized, float[] h, float[] dGamma, float[] dBeta) {
+        int c = 0, end = FLOATS.loopBound(width);
+        for (; c < end; c += LANES) {
+            FloatVector gc = FloatVector.fromArray(FLOATS, g, start + c);
+            FloatVector xc = FloatVector.fromArray(FLOATS, x, start + c).sub(mean).mul(inverse);
+            xc.intoArray(normalized, c);
+            gc.mul(FloatVector.fromArray(FLOATS, gamma, c)).intoArray(h, c);
+            gc.fma(xc, FloatVector.fromArray(FLOATS, dGamma, c)).intoArray(dGamma, c);
+            gc.add(FloatVector.fromArray(FLOATS, dBeta, c)).intoArray(dBeta, c);
+        }
+        for (; c < width; c++) {
+            float gc = g[start + c];
+            normalized[c] = (x[start + c] - mean) * inverse;
+            h[c] = gc * gamma[c];
+            dGamma[c] += gc * normalized[c];
+            dBeta[c] += gc;
+        }
+    }
+
+    /** The second pass of HostMath.normalizeRowGrad: g[start + c] = inverse·(h[c] − meanH − x̂[c]·meanHx). */
+    static void normalizedGradient(float[] g, int start, int width, float inverse, float[] h, float meanH, float[] normalized, float meanHx) {
+        int c = 0, end = FLOATS.loopBound(width);
+        for (; c < end; c += LANES) {
+            FloatVector centered = FloatVector.fromArray(FLOATS, h, c).sub(meanH);
+            FloatVector.fromArray(FLOATS, normalized, c).mul(-meanHx).add(centered).mul(inverse).intoArray(g, start + c);
+        }
+        for (; c < width; c++) g[start + c] = inverse * (h[c] - meanH - normalized[c] * meanHx);
+    }
 }

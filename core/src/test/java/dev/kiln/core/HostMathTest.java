@@ -149,6 +149,33 @@ class HostMathTest {
         }
     }
 
+    /** Layer normalization's values and gradients in float32 against float64, over rows of 37 (vectors and a tail). */
+    @ParameterizedTest(name = "Vector API {0}")
+    @ValueSource(booleans = {false, true})
+    void float32LayerNormalizationMatchesFloat64(boolean vectorApi) {
+        HostMath.useVectorApi(vectorApi);
+        Kiln.seed(9);
+        var x = Tensor.uniform(Shape.of(4, 3, 37), -3, 3, DType.FLOAT64);
+        var gamma = Tensor.uniform(Shape.of(37), 0.5, 1.5, DType.FLOAT64);
+        var beta = Tensor.uniform(Shape.of(37), -1, 1, DType.FLOAT64);
+        var weights = Tensor.uniform(x.shape(), -1, 1, DType.FLOAT64);
+        for (boolean withGamma : new boolean[] {true, false}) {
+            var x64 = x.requiringGrad();
+            var x32 = x.cast(DType.FLOAT32).requiringGrad();
+            var g64 = withGamma ? gamma.requiringGrad() : null;
+            var g32 = withGamma ? gamma.cast(DType.FLOAT32).requiringGrad() : null;
+            var b64 = beta.requiringGrad();
+            var b32 = beta.cast(DType.FLOAT32).requiringGrad();
+            Tensor y64 = NN.layerNormalization(x64, g64, b64, 1e-3), y32 = NN.layerNormalization(x32, g32, b32, 1e-3);
+            assertArrayEquals(y64.toDoubleArray(), y32.toDoubleArray(), 2e-6);
+            y64.mul(weights).sum().backward();
+            y32.mul(weights.cast(DType.FLOAT32)).sum().backward();
+            assertArrayEquals(x64.grad().toDoubleArray(), x32.grad().toDoubleArray(), 1e-5, "dx");
+            assertArrayEquals(b64.grad().toDoubleArray(), b32.grad().toDoubleArray(), 1e-5, "dBeta");
+            if (withGamma) assertArrayEquals(g64.grad().toDoubleArray(), g32.grad().toDoubleArray(), 1e-5, "dGamma");
+        }
+    }
+
     /** The tensor ops take these loops in float32 on the CPU: the same values and gradients as float64 there. */
     @Test
     void float32TensorOpsMatchFloat64() {
