@@ -47,7 +47,9 @@ final class CpuBlas {
      * ms of one core's work. OpenBLAS's workers sleep between Kiln's calls (OPENBLAS_THREAD_TIMEOUT, README "Threads"),
      * and waking them costs more than they save at the sizes Kiln's workloads train with: W1's training step took
      * 3.0-3.4 ms with one thread and 3.2-4.3 with two, although the same GEMMs run back to back are faster on two
-     * ([3200, 80]·[80, 32]: 257 µs on one, 170 on two; [12800, 128]·[128, 128]: 6.5 ms against 3.9).
+     * ([3200, 80]·[80, 32]: 257 µs on one, 170 on two; [12800, 128]·[128, 128]: 6.5 ms against 3.9). The recurrent
+     * kernels' per-step GEMMs ({@link #gemm}) do come back to back, with the workers still awake, and keep the
+     * setting: with them on one thread too, imdb-lstm trained in 131 s instead of 94.
      */
     static final long PARALLEL_WORK = 1L << 25;
 
@@ -62,6 +64,11 @@ final class CpuBlas {
     private static void threadsFor(long work) {
         int wanted = work < PARALLEL_WORK ? 1 : threads;
         if (wanted != applied) apply(wanted);
+    }
+
+    /** The setting, for calls that follow one another with OpenBLAS's workers still awake. */
+    private static void settingThreads() {
+        if (threads != applied) apply(threads);
     }
 
     /**
@@ -110,6 +117,7 @@ final class CpuBlas {
         boolean isDouble = c.dataType() == DataType.DOUBLE;
         Pointer pa = pointer(left.array, isDouble), pb = pointer(right.array, isDouble), pc = pointer(c, isDouble);
         long slices = c.length() / (m * n);
+        threadsFor(m * n * k);
         for (long slice = 0; slice < slices; slice++) {
             pa.position(left.offset(slice, shape));
             pb.position(right.offset(slice, shape));
@@ -124,6 +132,7 @@ final class CpuBlas {
     /**
      * c = α·op(a)·op(b) + β·c in place, for 2-D operands and a c whose rows are BLAS rows (unit column stride): the
      * recurrent kernels' per-step products into blocks of their buffers. Operands are read as in {@link #matmul}.
+     * On the thread setting at any size (see {@link #PARALLEL_WORK}).
      */
     static void gemm(INDArray a, boolean transposeA, INDArray b, boolean transposeB, INDArray c, double alpha, double beta) {
         int m = (int) c.size(0), n = (int) c.size(1), k = (int) (transposeA ? a.size(0) : a.size(1));
@@ -131,6 +140,7 @@ final class CpuBlas {
         Operand left = Operand.of(a, transposeA), right = Operand.of(b, transposeB);
         boolean isDouble = c.dataType() == DataType.DOUBLE;
         Pointer pa = pointer(left.array, isDouble), pb = pointer(right.array, isDouble), pc = pointer(c, isDouble);
+        settingThreads();
         blasGemm(isDouble, left, pa, right, pb, m, n, k, alpha, beta, pc, (int) c.stride(0));
         left.release();
         right.release();
@@ -139,7 +149,6 @@ final class CpuBlas {
     /** One cblas ?gemm of row-major operands read at pa and pb: c = α·op(a)·op(b) + β·c, c's rows ldc apart at pc. */
     private static void blasGemm(boolean isDouble, Operand left, Pointer pa, Operand right, Pointer pb, int m, int n, int k, double alpha,
                                  double beta, Pointer pc, int ldc) {
-        threadsFor((long) m * n * k);
         if (isDouble) {
             cblas_dgemm(CblasRowMajor, left.op, right.op, m, n, k, alpha, (DoublePointer) pa, left.ld, (DoublePointer) pb, right.ld,
                     beta, (DoublePointer) pc, ldc);

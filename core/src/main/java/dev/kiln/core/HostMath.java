@@ -40,12 +40,10 @@ final class HostMath {
 
     static boolean usesVectorApi() { return vectorized; }
 
-    /** Runs the loops in VectorMath or not; for tests of both. Returns the previous setting. */
-    static boolean useVectorApi(boolean use) {
+    /** Runs the loops in VectorMath or not; for tests of both. */
+    static void useVectorApi(boolean use) {
         if (use && !vectorApiUsable()) throw new IllegalStateException("This JVM cannot run VectorMath (start it with --add-modules jdk.incubator.vector)");
-        boolean previous = vectorized;
         vectorized = use;
-        return previous;
     }
 
     /** out[i] = e^x[i] for i in [from, to); out may be x; scratch holds at least {@code to} floats. */
@@ -175,7 +173,8 @@ final class HostMath {
      */
     static void normalizeRowGrad(float[] x, float[] g, int start, int width, float mean, float inverse, float[] gamma,
                                  float[] normalized, float[] h, float[] dGamma, float[] dBeta) {
-        if (vectorized) {
+        boolean vector = vectorized;
+        if (vector) {
             VectorMath.normalizeRowGradParts(x, g, start, width, mean, inverse, gamma, normalized, h, dGamma, dBeta);
         } else {
             for (int c = 0; c < width; c++) {
@@ -187,7 +186,7 @@ final class HostMath {
             }
         }
         float meanH = sum(h, 0, width) / width, meanHx = dot(h, normalized, 0, width) / width;
-        if (vectorized) VectorMath.normalizedGradient(g, start, width, inverse, h, meanH, normalized, meanHx);
+        if (vector) VectorMath.normalizedGradient(g, start, width, inverse, h, meanH, normalized, meanHx);
         else for (int c = 0; c < width; c++) g[start + c] = inverse * (h[c] - meanH - normalized[c] * meanHx);
     }
 }

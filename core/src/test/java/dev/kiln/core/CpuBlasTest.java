@@ -13,7 +13,7 @@ import org.nd4j.linalg.factory.Nd4j;
 class CpuBlasTest {
 
     @Test
-    void callsBelowTheParallelWorkRunOnOneThreadAndLargerOnesOnTheSetting() {
+    void callsBelowTheParallelWorkRunOnOneThreadAndLargerOnesAndRecurrentStepsOnTheSetting() {
         Kiln.start();
         int previous = CpuBlas.threads();
         try {
@@ -27,6 +27,8 @@ class CpuBlasTest {
             assertEquals(2, CpuBlas.appliedThreads(), "2^25 multiply-adds");
             CpuBlas.addRowVector(wide, Nd4j.rand(DataType.FLOAT, 256));
             assertEquals(1, CpuBlas.appliedThreads(), "a rank-1 update of 512·256");
+            CpuBlas.gemm(small, false, small, true, small, 1, 1);
+            assertEquals(2, CpuBlas.appliedThreads(), "a recurrent kernel's in-place product, of any size");
         } finally {
             CpuBlas.setThreads(previous);
         }
