@@ -60,7 +60,7 @@ abstract class BaseDenseAttention extends Layer {
         AttentionOptions options = this.options.get();
         Tensor query = inputs.get(0), value = inputs.get(1), key = inputs.size() > 2 ? inputs.get(2) : value;
         Tensor mask = AttentionMasks.combine(this, query, key, null, masks.get(1), null, options.attentionMask(), options.useCausalMask());
-        Tensor weights = NN.maskScores(scores(query, key), mask).softmax();          // [B, Tq, Tv]
+        Tensor weights = NN.maskScores(scores(query, key), mask).softmax();                     // [B, Tq, Tv]
         Tensor dropped = training && dropout > 0 ? NN.dropout(weights, dropout, null, generator == null ? null : generator.nextLong()) : weights;
         Tensor outputs = dropped.matmul(value);                                                  // [B, Tq, Dv]
         if (masks.get(0) != null) outputs = outputs.mul(masks.get(0).cast(outputs.dtype()).expandDims(-1));
