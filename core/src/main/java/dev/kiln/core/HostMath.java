@@ -88,14 +88,14 @@ final class HostMath {
         boolean vector = vectorized;
         for (int start = 0; start < n; start += row) {
             float max = vector ? VectorMath.max(v, start, start + row) : max(v, start, start + row);
-            if (vector) VectorMath.shiftAndScale(v, start, start + row, -max, 1f);
-            else for (int i = start; i < start + row; i++) v[i] -= max;
+            int i = vector ? VectorMath.shiftAndScale(v, start, start + row, -max, 1f) : start;
+            for (; i < start + row; i++) v[i] -= max;
         }
         exp(v, v, 0, n, scratch);
         for (int start = 0; start < n; start += row) {
             float inverse = 1f / sum(v, start, start + row);
-            if (vector) VectorMath.shiftAndScale(v, start, start + row, 0f, inverse);
-            else for (int i = start; i < start + row; i++) v[i] *= inverse;
+            int i = vector ? VectorMath.shiftAndScale(v, start, start + row, 0f, inverse) : start;
+            for (; i < start + row; i++) v[i] *= inverse;
         }
     }
 
@@ -162,8 +162,8 @@ final class HostMath {
 
     /** v[start + c] = (v[start + c] − mean)·inverse·gamma[c] + beta[c] for c in [0, width): one row of a layer norm. */
     static void normalizeRow(float[] v, int start, int width, float mean, float inverse, float[] gamma, float[] beta) {
-        if (vectorized) VectorMath.normalizeRow(v, start, width, mean, inverse, gamma, beta);
-        else for (int c = 0; c < width; c++) v[start + c] = (v[start + c] - mean) * inverse * gamma[c] + beta[c];
+        int c = vectorized ? VectorMath.normalizeRow(v, start, width, mean, inverse, gamma, beta) : 0;
+        for (; c < width; c++) v[start + c] = (v[start + c] - mean) * inverse * gamma[c] + beta[c];
     }
 
     /**
@@ -174,19 +174,16 @@ final class HostMath {
     static void normalizeRowGrad(float[] x, float[] g, int start, int width, float mean, float inverse, float[] gamma,
                                  float[] normalized, float[] h, float[] dGamma, float[] dBeta) {
         boolean vector = vectorized;
-        if (vector) {
-            VectorMath.normalizeRowGradParts(x, g, start, width, mean, inverse, gamma, normalized, h, dGamma, dBeta);
-        } else {
-            for (int c = 0; c < width; c++) {
-                float gc = g[start + c];
-                normalized[c] = (x[start + c] - mean) * inverse;
-                h[c] = gc * gamma[c];
-                dGamma[c] += gc * normalized[c];
-                dBeta[c] += gc;
-            }
+        int c = vector ? VectorMath.normalizeRowGradParts(x, g, start, width, mean, inverse, gamma, normalized, h, dGamma, dBeta) : 0;
+        for (; c < width; c++) {
+            float gc = g[start + c];
+            normalized[c] = (x[start + c] - mean) * inverse;
+            h[c] = gc * gamma[c];
+            dGamma[c] += gc * normalized[c];
+            dBeta[c] += gc;
         }
         float meanH = sum(h, 0, width) / width, meanHx = dot(h, normalized, 0, width) / width;
-        if (vector) VectorMath.normalizedGradient(g, start, width, inverse, h, meanH, normalized, meanHx);
-        else for (int c = 0; c < width; c++) g[start + c] = inverse * (h[c] - meanH - normalized[c] * meanHx);
+        c = vector ? VectorMath.normalizedGradient(g, start, width, inverse, h, meanH, normalized, meanHx) : 0;
+        for (; c < width; c++) g[start + c] = inverse * (h[c] - meanH - normalized[c] * meanHx);
     }
 }

@@ -12,8 +12,9 @@ import jdk.incubator.vector.VectorSpecies;
  * loops: not e^x's 2ᵏ scaling, which needs the float's bits, and not the reductions and per-row loops over short rows
  * (a layer norm's 32 features, attention's 100 keys). Here every lane is explicit: softmax over rows of 100 took 0.9
  * ns a float against 1.8. Same formulas as HostMath (its e^x: Cephes' polynomial, the clamp to [−104, 88], the flush
- * below 2⁻¹²⁶, NaN kept); the tails shorter than a vector run HostMath's scalar loops, since masked vector loads
- * are slow in Java 17.
+ * below 2⁻¹²⁶, NaN kept). Masked vector loads are slow in Java 17, so tails shorter than a vector run scalar: the
+ * element-wise loops cover whole vectors and return where HostMath's scalar loop takes over; the reductions add
+ * their tails themselves.
  */
 final class VectorMath {
 
@@ -93,28 +94,31 @@ final class VectorMath {
         return sum;
     }
 
-    /** v[i] = (v[i] + shift)·scale over [from, to). */
-    static void shiftAndScale(float[] v, int from, int to, float shift, float scale) {
-        int i = from, end = from + FLOATS.loopBound(to - from);
-        for (; i < end; i += LANES) FloatVector.fromArray(FLOATS, v, i).add(shift).mul(scale).intoArray(v, i);
-        for (; i < to; i++) v[i] = (v[i] + shift) * scale;
+    /** v[i] = (v[i] + shift)·scale over whole vectors of [from, to); returns where the scalar tail starts. */
+    static int shiftAndScale(float[] v, int from, int to, float shift, float scale) {
+        int end = from + FLOATS.loopBound(to - from);
+        for (int i = from; i < end; i += LANES) FloatVector.fromArray(FLOATS, v, i).add(shift).mul(scale).intoArray(v, i);
+        return end;
     }
 
-    /** v[start + c] = (v[start + c] − mean)·inverse·gamma[c] + beta[c] for c in [0, width): one normalized row. */
-    static void normalizeRow(float[] v, int start, int width, float mean, float inverse, float[] gamma, float[] beta) {
-        int c = 0, end = FLOATS.loopBound(width);
-        for (; c < end; c += LANES) {
+    /** HostMath.normalizeRow over whole vectors of the row; returns the column where the scalar tail starts. */
+    static int normalizeRow(float[] v, int start, int width, float mean, float inverse, float[] gamma, float[] beta) {
+        int end = FLOATS.loopBound(width);
+        for (int c = 0; c < end; c += LANES) {
             FloatVector x = FloatVector.fromArray(FLOATS, v, start + c).sub(mean).mul(inverse);
             x.fma(FloatVector.fromArray(FLOATS, gamma, c), FloatVector.fromArray(FLOATS, beta, c)).intoArray(v, start + c);
         }
-        for (; c < width; c++) v[start + c] = (v[start + c] - mean) * inverse * gamma[c] + beta[c];
+        return end;
     }
 
-    /** The first pass of HostMath.normalizeRowGrad: x̂ and h = g·gamma into scratch rows, g·x̂ and g added to dGamma and dBeta. */
-    static void normalizeRowGradParts(float[] x, float[] g, int start, int width, float mean, float inverse, float[] gamma,
-                                      float[] normalized, float[] h, float[] dGamma, float[] dBeta) {
-        int c = 0, end = FLOATS.loopBound(width);
-        for (; c < end; c += LANES) {
+    /**
+     * The first pass of HostMath.normalizeRowGrad over whole vectors: x̂ and h = g·gamma into scratch rows, g·x̂ and g
+     * added to dGamma and dBeta. Returns the column where the scalar tail starts.
+     */
+    static int normalizeRowGradParts(float[] x, float[] g, int start, int width, float mean, float inverse, float[] gamma,
+                                     float[] normalized, float[] h, float[] dGamma, float[] dBeta) {
+        int end = FLOATS.loopBound(width);
+        for (int c = 0; c < end; c += LANES) {
             FloatVector gc = FloatVector.fromArray(FLOATS, g, start + c);
             FloatVector xc = FloatVector.fromArray(FLOATS, x, start + c).sub(mean).mul(inverse);
             xc.intoArray(normalized, c);
@@ -122,22 +126,19 @@ final class VectorMath {
             gc.fma(xc, FloatVector.fromArray(FLOATS, dGamma, c)).intoArray(dGamma, c);
             gc.add(FloatVector.fromArray(FLOATS, dBeta, c)).intoArray(dBeta, c);
         }
-        for (; c < width; c++) {
-            float gc = g[start + c];
-            normalized[c] = (x[start + c] - mean) * inverse;
-            h[c] = gc * gamma[c];
-            dGamma[c] += gc * normalized[c];
-            dBeta[c] += gc;
-        }
+        return end;
     }
 
-    /** The second pass of HostMath.normalizeRowGrad: g[start + c] = inverse·(h[c] − meanH − x̂[c]·meanHx). */
-    static void normalizedGradient(float[] g, int start, int width, float inverse, float[] h, float meanH, float[] normalized, float meanHx) {
-        int c = 0, end = FLOATS.loopBound(width);
-        for (; c < end; c += LANES) {
+    /**
+     * The second pass of HostMath.normalizeRowGrad over whole vectors: g[start + c] = inverse·(h[c] − meanH −
+     * x̂[c]·meanHx). Returns the column where the scalar tail starts.
+     */
+    static int normalizedGradient(float[] g, int start, int width, float inverse, float[] h, float meanH, float[] normalized, float meanHx) {
+        int end = FLOATS.loopBound(width);
+        for (int c = 0; c < end; c += LANES) {
             FloatVector centered = FloatVector.fromArray(FLOATS, h, c).sub(meanH);
             FloatVector.fromArray(FLOATS, normalized, c).mul(-meanHx).add(centered).mul(inverse).intoArray(g, start + c);
         }
-        for (; c < width; c++) g[start + c] = inverse * (h[c] - meanH - normalized[c] * meanHx);
+        return end;
     }
 }
