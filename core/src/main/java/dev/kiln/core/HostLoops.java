@@ -393,15 +393,10 @@ final class HostLoops {
      * ({@link HostMath#sum}): twice as fast as widening to double, whose in-order sums wait on every add.
      */
     private static INDArray layerNormFloat(INDArray x, INDArray gamma, INDArray beta, float epsilon, int width, int n) {
-        float[] v = floats(x, 0);
-        float[] scale = new float[width], shift = new float[width];
-        if (gamma == null) java.util.Arrays.fill(scale, 1f);
-        else System.arraycopy(floats(gamma, 2), 0, scale, 0, width);
-        if (beta != null) System.arraycopy(floats(beta, 2), 0, shift, 0, width);
+        float[] v = floats(x, 0), scale = rowOr(gamma, width, 1f), shift = rowOr(beta, width, 0f);
         for (int start = 0; start < n; start += width) {
-            float mean = HostMath.sum(v, start, start + width) / width;
-            float inverse = (float) (1 / Math.sqrt(HostMath.squaredDeviations(v, start, start + width, mean) / width + epsilon));
-            HostMath.normalizeRow(v, start, width, mean, inverse, scale, shift);
+            float mean = mean(v, start, width);
+            HostMath.normalizeRow(v, start, width, mean, inverseDeviation(v, start, width, mean, epsilon), scale, shift);
         }
         INDArray out = Nd4j.createUninitialized(DataType.FLOAT, x.shape());
         out.data().asNioFloat().put(v, 0, n);
@@ -443,20 +438,32 @@ final class HostLoops {
 
     /** {@link #layerNormGrad} in float32, row by row through HostMath (so in VectorMath's lanes where it runs). */
     private static INDArray[] layerNormGradFloat(INDArray x, INDArray gamma, boolean hasBeta, INDArray g, float epsilon, int width, int n) {
-        float[] v = floats(x, 0), gv = floats(g, 1);
-        float[] scale = new float[width], normalized = new float[width], h = new float[width];
-        float[] dGamma = new float[width], dBeta = new float[width];
-        if (gamma == null) java.util.Arrays.fill(scale, 1f);
-        else System.arraycopy(floats(gamma, 2), 0, scale, 0, width);
+        float[] v = floats(x, 0), gv = floats(g, 1), scale = rowOr(gamma, width, 1f);
+        float[] normalized = new float[width], h = new float[width], dGamma = new float[width], dBeta = new float[width];
         for (int start = 0; start < n; start += width) {
-            float mean = HostMath.sum(v, start, start + width) / width;
-            float inverse = (float) (1 / Math.sqrt(HostMath.squaredDeviations(v, start, start + width, mean) / width + epsilon));
-            HostMath.normalizeRowGrad(v, gv, start, width, mean, inverse, scale, normalized, h, dGamma, dBeta);
+            float mean = mean(v, start, width);
+            HostMath.normalizeRowGrad(v, gv, start, width, mean, inverseDeviation(v, start, width, mean, epsilon), scale, normalized, h,
+                    dGamma, dBeta);
         }
         INDArray dx = Nd4j.createUninitialized(DataType.FLOAT, g.shape());
         dx.data().asNioFloat().put(gv, 0, n);
         long[] widthShape = {width};
         return new INDArray[] {dx, gamma == null ? null : Nd4j.create(dGamma, widthShape, 'c'), hasBeta ? Nd4j.create(dBeta, widthShape, 'c') : null};
+    }
+
+    /** A copy of the float32 vector [width], or {@code fill} in every place when it is null (no gamma or beta). */
+    private static float[] rowOr(INDArray vector, int width, float fill) {
+        float[] row = new float[width];
+        if (vector == null) java.util.Arrays.fill(row, fill);
+        else System.arraycopy(floats(vector, 2), 0, row, 0, width);
+        return row;
+    }
+
+    private static float mean(float[] v, int start, int width) { return HostMath.sum(v, start, start + width) / width; }
+
+    /** 1/√(population variance + ε) of v[start, start + width), whose mean is {@code mean}, in float32. */
+    private static float inverseDeviation(float[] v, int start, int width, float mean, float epsilon) {
+        return (float) (1 / Math.sqrt(HostMath.squaredDeviations(v, start, start + width, mean) / width + epsilon));
     }
 
     private static double mean(double[] v, int start, int width) {
