@@ -307,12 +307,12 @@ public final class NN {
      * [B, N, Tq, Tk] weights; otherwise it is composed from primitives, whose gradients need no code of their own.
      */
     public static Tensor dotProductAttention(Tensor query, Tensor key, Tensor value, Tensor mask) {
-        Shape q = query.shape(), k = key.shape(), v = value.shape();
-        if (q.rank() != 4 || k.rank() != 4 || v.rank() != 4 || !k.equals(q.with(1, k.get(1))) || !v.with(3, 0).equals(k.with(3, 0))) {
-            throw new IllegalArgumentException("dotProductAttention expects query [batch, Tq, heads, depth], key [batch, Tk, heads, depth] "
-                    + "and value [batch, Tk, heads, valueDepth]. Received query " + q + ", key " + k + ", value " + v);
+        Shape k = key.shape(), v = value.shape();
+        if (v.rank() != 4 || k.rank() != 4 || !v.with(3, 0).equals(k.with(3, 0))) {
+            throw new IllegalArgumentException("dotProductAttention expects key [batch, Tk, heads, depth] and value [batch, Tk, heads, "
+                    + "valueDepth]. Received key " + k + ", value " + v);
         }
-        if (mask != null) checkAttentionMask(mask.shape(), q.get(0), q.get(1), k.get(1));
+        checkAttentionInputs("dotProductAttention", query.shape(), k, mask);
         if (HostLoops.enabled() && !Tensor.recordsGradient(query, key, value) && allFloat32(query, key, value, mask)) {
             INDArray context = AttentionKernel.predict(query.array(), key.array(), value.array(), mask == null ? null : mask.array());
             return Tensor.derive("dotProductAttention", context, null, query, key, value, mask);
@@ -325,6 +325,7 @@ public final class NN {
      * scores q·kᵀ → [B, N, Tq, Tk], from query [B, Tq, N, H], key [B, Tk, N, H] and mask [B or 1, Tq or 1, Tk or 1].
      */
     public static Tensor attentionWeights(Tensor query, Tensor key, Tensor mask) {
+        checkAttentionInputs("attentionWeights", query.shape(), key.shape(), mask);
         Tensor scores = query.permute(0, 2, 1, 3).matmul(key.permute(0, 2, 3, 1));
         return maskedSoftmax(scores, mask == null ? null : mask.expandDims(1));
     }
@@ -344,10 +345,17 @@ public final class NN {
         return mask == null ? scores : scores.add(mask.rsub(1).mul(AttentionKernel.LARGE_NEGATIVE));
     }
 
-    private static void checkAttentionMask(Shape mask, long batch, long tq, long tk) {
-        if (mask.rank() != 3 || !fits(mask.get(0), batch) || !fits(mask.get(1), tq) || !fits(mask.get(2), tk)) {
-            throw new IllegalArgumentException("dotProductAttention expects a mask [" + batch + " or 1, " + tq + " or 1, " + tk
-                    + " or 1]. Received mask " + mask);
+    /** query [B, Tq, N, H] and key [B, Tk, N, H] alike but for their steps; the mask, if any, [B or 1, Tq or 1, Tk or 1]. */
+    private static void checkAttentionInputs(String op, Shape q, Shape k, Tensor mask) {
+        if (q.rank() != 4 || k.rank() != 4 || !k.equals(q.with(1, k.get(1)))) {
+            throw new IllegalArgumentException(op + " expects query [batch, Tq, heads, depth] and key [batch, Tk, heads, depth]. "
+                    + "Received query " + q + ", key " + k);
+        }
+        if (mask == null) return;
+        Shape m = mask.shape();
+        if (m.rank() != 3 || !fits(m.get(0), q.get(0)) || !fits(m.get(1), q.get(1)) || !fits(m.get(2), k.get(1))) {
+            throw new IllegalArgumentException(op + " expects a mask [" + q.get(0) + " or 1, " + q.get(1) + " or 1, " + k.get(1)
+                    + " or 1]. Received mask " + m);
         }
     }
 

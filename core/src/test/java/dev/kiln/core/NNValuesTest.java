@@ -420,6 +420,12 @@ class NNValuesTest {
         var a = assertThrows(IllegalArgumentException.class, () -> NN.dotProductAttention(Tensor.zeros(Shape.of(2, 5, 2, 4), DType.FLOAT32),
                 Tensor.zeros(Shape.of(2, 7, 2, 3), DType.FLOAT32), Tensor.zeros(Shape.of(2, 7, 2, 3), DType.FLOAT32), null));
         assertTrue(a.getMessage().contains("query [2, 5, 2, 4], key [2, 7, 2, 3]"), a.getMessage());
+        var v = assertThrows(IllegalArgumentException.class, () -> NN.dotProductAttention(Tensor.zeros(Shape.of(2, 5, 2, 4), DType.FLOAT32),
+                Tensor.zeros(Shape.of(2, 7, 2, 4), DType.FLOAT32), Tensor.zeros(Shape.of(2, 6, 2, 3), DType.FLOAT32), null));
+        assertTrue(v.getMessage().contains("key [2, 7, 2, 4], value [2, 6, 2, 3]"), v.getMessage());
+        var w = assertThrows(IllegalArgumentException.class, () -> NN.attentionWeights(Tensor.zeros(Shape.of(2, 5, 8), DType.FLOAT32),
+                Tensor.zeros(Shape.of(2, 7, 2, 4), DType.FLOAT32), null));
+        assertTrue(w.getMessage().startsWith("attentionWeights expects") && w.getMessage().contains("query [2, 5, 8]"), w.getMessage());
         var m = assertThrows(IllegalArgumentException.class, () -> NN.dotProductAttention(Tensor.zeros(Shape.of(2, 5, 2, 4), DType.FLOAT32),
                 Tensor.zeros(Shape.of(2, 7, 2, 4), DType.FLOAT32), Tensor.zeros(Shape.of(2, 7, 2, 3), DType.FLOAT32), Tensor.ones(Shape.of(2, 7, 5), DType.FLOAT32)));
         assertTrue(m.getMessage().contains("mask [2 or 1, 5 or 1, 7 or 1]") && m.getMessage().contains("[2, 7, 5]"), m.getMessage());
