@@ -159,17 +159,18 @@ final class CpuBlas {
     }
 
     /**
-     * c = a·op(b) in float32 for row-major matrices at element offsets of native buffers: a [m, k] with rows lda
-     * apart, b [k, n] (or [n, k] when transposed) with rows ldb apart, c [m, n] with rows ldc apart. For kernels that
-     * fill their operands block by block (conv1d's and attention's prediction paths).
+     * c = op(a)·op(b) in float32 for row-major matrices at element offsets of native buffers: op(a) [m, k] and op(b)
+     * [k, n], each stored transposed when its flag says so, with rows lda and ldb apart; c [m, n] with rows ldc apart.
+     * For kernels that fill their operands block by block (conv1d's and attention's host paths).
      */
-    static void sgemm(int m, int n, int k, FloatPointer a, long aOffset, int lda, FloatPointer b, long bOffset, int ldb,
-                      boolean transposeB, FloatPointer c, long cOffset, int ldc) {
+    static void sgemm(int m, int n, int k, FloatPointer a, long aOffset, int lda, boolean transposeA, FloatPointer b, long bOffset,
+                      int ldb, boolean transposeB, FloatPointer c, long cOffset, int ldc) {
         a.position(aOffset);
         b.position(bOffset);
         c.position(cOffset);
         threadsFor((long) m * n * k);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans, m, n, k, 1f, a, lda, b, ldb, 0f, c, ldc);
+        cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans, m, n, k, 1f,
+                a, lda, b, ldb, 0f, c, ldc);
         a.position(0);
         b.position(0);
         c.position(0);

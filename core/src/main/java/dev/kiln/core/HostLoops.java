@@ -204,7 +204,7 @@ final class HostLoops {
                     else columns.put(column, zeros, 0, length);
                 });
                 if (bias != null) for (int r = 0; r < count; r++) columns.put(r * width + taps, 1f);
-                CpuBlas.sgemm(count, filters, width, block, 0, width, weights, 0, filters, false, output, (long) start * filters, filters);
+                CpuBlas.sgemm(count, filters, width, block, 0, width, false, weights, 0, filters, false, output, (long) start * filters, filters);
             }
         }
         return out;
@@ -360,10 +360,7 @@ final class HostLoops {
             out.data().asNioDouble().put(gv, 0, n);
         } else {
             float[] yv = floats(y, 0), gv = floats(g, 1);
-            for (int start = 0; start < n; start += row) {
-                float dot = HostMath.dot(yv, gv, start, start + row);
-                for (int i = start; i < start + row; i++) gv[i] = (gv[i] - dot) * yv[i];
-            }
+            HostMath.softmaxRowsGrad(yv, gv, n, row);
             out.data().asNioFloat().put(gv, 0, n);
         }
         return out;

@@ -241,7 +241,8 @@ public final class NN {
     /**
      * Inverted dropout: zeroes each element with probability {@code rate} and scales the rest by 1/(1 − rate).
      * {@code noiseShape} (null: x's shape) broadcasts one mask value over axes of size 1, as Keras's
-     * noise_shape (SpatialDropout1D drops whole channels with [B, 1, C]). The mask comes from the seeded generator.
+     * noise_shape (SpatialDropout1D drops whole channels with [B, 1, C]). The mask comes from the seeded generator;
+     * in float32 on the CPU it is drawn on the host ({@link DropoutMask}), elsewhere by ND4J's Bernoulli op.
      */
     public static Tensor dropout(Tensor x, double rate, Shape noiseShape) {
         return dropout(x, rate, noiseShape, null);
@@ -256,6 +257,12 @@ public final class NN {
         if (rate == 0) return x;
         double keep = 1 - rate;
         long[] maskShape = noiseShape == null ? x.array().shape() : noiseShape.dims();
+        long count = Shape.of(maskShape).size();
+        if (HostLoops.enabled() && x.dtype() == DType.FLOAT32 && count <= Integer.MAX_VALUE) {
+            INDArray factors = DropoutMask.draw(seed != null ? seed : Nd4j.getRandom().nextLong(), (int) count, rate).toArray(maskShape);
+            MemoryScope.track(factors);
+            return x.mul(Tensor.fromArray(factors));
+        }
         INDArray mask = Nd4j.createUninitialized(x.array().dataType(), maskShape);
         if (seed == null) {
             Nd4j.exec(new BernoulliDistribution(mask, keep));
@@ -302,22 +309,45 @@ public final class NN {
     /**
      * Dot-product attention over heads, in the layout of Keras's MultiHeadAttention projections: query [B, Tq, N, H]
      * (already scaled), key [B, Tk, N, H], value [B, Tk, N, V] and a mask [B or 1, Tq or 1, Tk or 1] of 1 (attend) and
-     * 0 (do not), or null → context [B, Tq, N, V] = {@link #attentionWeights} · v for each head. Without a gradient
-     * to record, in float32 on the CPU, it runs block by block ({@link AttentionKernel}) and never holds the
-     * [B, N, Tq, Tk] weights; otherwise it is composed from primitives, whose gradients need no code of their own.
+     * 0 (do not), or null → context [B, Tq, N, V] = {@link #attentionWeights} · v for each head.
      */
     public static Tensor dotProductAttention(Tensor query, Tensor key, Tensor value, Tensor mask) {
+        return dotProductAttention(query, key, value, mask, 0, null);
+    }
+
+    /**
+     * {@link #dotProductAttention(Tensor, Tensor, Tensor, Tensor)} with {@link #dropout} at {@code dropoutRate} on the
+     * attention weights before they weigh the values, as Keras's MultiHeadAttention does in training; {@code seed} as
+     * in {@link #dropout(Tensor, double, Shape, Long)} (null: Kiln's generator). The mask gets no gradient.
+     *
+     * <p>In float32 on the CPU it runs block by block ({@link AttentionKernel}), forward and backward, and never builds
+     * the [B, N, Tq, Tk] scores; for the gradient it keeps only the weights and the dropout's factors. Elsewhere, and
+     * for more than 2³¹ weights to keep, it is composed from primitives, whose gradients need no code of their own.
+     */
+    public static Tensor dotProductAttention(Tensor query, Tensor key, Tensor value, Tensor mask, double dropoutRate, Long seed) {
         Shape k = key.shape(), v = value.shape();
         if (v.rank() != 4 || k.rank() != 4 || !v.with(3, 0).equals(k.with(3, 0))) {
             throw new IllegalArgumentException("dotProductAttention expects key [batch, Tk, heads, depth] and value [batch, Tk, heads, "
                     + "valueDepth]. Received key " + k + ", value " + v);
         }
         checkAttentionInputs("dotProductAttention", query.shape(), k, mask);
-        if (HostLoops.enabled() && !Tensor.recordsGradient(query, key, value) && allFloat32(query, key, value, mask)) {
-            INDArray context = AttentionKernel.predict(query.array(), key.array(), value.array(), mask == null ? null : mask.array());
-            return Tensor.derive("dotProductAttention", context, null, query, key, value, mask);
+        if (!(dropoutRate >= 0 && dropoutRate < 1)) {
+            throw new IllegalArgumentException("dotProductAttention expects a dropout rate in [0, 1). Received: " + dropoutRate);
         }
-        return attentionWeights(query, key, mask).matmul(value.permute(0, 2, 1, 3)).permute(0, 2, 1, 3);
+        Shape q = query.shape();
+        long weightCount = q.get(0) * q.get(2) * q.get(1) * k.get(1);
+        boolean gradient = Tensor.recordsGradient(query, key, value);
+        boolean keepsWeights = gradient || dropoutRate > 0;                 // the kernel indexes kept weights with ints
+        if (!HostLoops.enabled() || !allFloat32(query, key, value, mask) || (keepsWeights && weightCount > Integer.MAX_VALUE)) {
+            Tensor weights = dropout(attentionWeights(query, key, mask), dropoutRate, null, seed);
+            return weights.matmul(value.permute(0, 2, 1, 3)).permute(0, 2, 1, 3);
+        }
+        DropoutMask dropped = dropoutRate == 0 ? null
+                : DropoutMask.draw(seed != null ? seed : Nd4j.getRandom().nextLong(), (int) weightCount, dropoutRate);
+        INDArray weights = gradient ? Tensor.temp(Nd4j.createUninitialized(DataType.FLOAT, q.get(0), q.get(2), q.get(1), k.get(1))) : null;
+        INDArray context = AttentionKernel.forward(query.array(), key.array(), value.array(), mask == null ? null : mask.array(), dropped, weights);
+        return Tensor.derive("dotProductAttention", context,
+                g -> AttentionKernel.backward(query.array(), key.array(), value.array(), weights, dropped, g), query, key, value, mask);
     }
 
     /**

@@ -42,6 +42,27 @@ class AssignAndSeededDropoutTest {
         for (double v : a) assertTrue(v == 0 || v == 2, "kept values are scaled by 1/(1 - rate): " + v);
     }
 
+    /** On the CPU, float32 dropout draws its factors on the host: shared along the noise shape's axes of size 1. */
+    @Test
+    void float32DropoutSharesItsDrawAlongTheNoiseShapeAndItsGradientIsTheMask() {
+        var x = Tensor.ones(Shape.of(40, 3, 50), DType.FLOAT32).requiringGrad();
+        Tensor y = NN.dropout(x, 0.25, Shape.of(40, 1, 50), 7L);
+        float[] values = y.toFloatArray();
+        int kept = 0;
+        for (int b = 0; b < 40; b++) {
+            for (int c = 0; c < 50; c++) {
+                float first = values[b * 150 + c];
+                assertTrue(first == 0 || first == 4f / 3, "kept values are scaled by 1/(1 - rate): " + first);
+                kept += first == 0 ? 0 : 1;
+                for (int t = 1; t < 3; t++) assertEquals(first, values[b * 150 + t * 50 + c], "one draw along the noise shape's axis of size 1");
+            }
+        }
+        assertEquals(0.75, kept / 2000.0, 0.05);                // 5 standard deviations of 2,000 draws
+        assertArrayEquals(values, NN.dropout(x, 0.25, Shape.of(40, 1, 50), 7L).toFloatArray(), "the same seed draws the same mask");
+        y.sum().backward();
+        assertArrayEquals(values, x.grad().toFloatArray(), "d(x·mask)/dx is the mask");
+    }
+
     @Test
     void seededDropoutGradientIsTheMask() {
         var x = GradientCheck.random(3, 4);

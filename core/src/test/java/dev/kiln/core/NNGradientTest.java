@@ -77,10 +77,11 @@ class NNGradientTest {
     }
 
     @Test
-    void dotProductAttentionWithAndWithoutAMask() {
+    void dotProductAttentionWithAndWithoutAMaskAndWithDropout() {
         check(in -> NN.dotProductAttention(in.get(0), in.get(1), in.get(2), null), random(2, 3, 2, 2), random(2, 4, 2, 2), random(2, 4, 2, 3));
         var mask = Tensor.of(new double[] {1, 1, 0, 1, 0, 1, 1, 1}, 2, 1, 4);
         check(in -> NN.dotProductAttention(in.get(0), in.get(1), in.get(2), mask), random(2, 3, 2, 2), random(2, 4, 2, 2), random(2, 4, 2, 3));
+        check(in -> NN.dotProductAttention(in.get(0), in.get(1), in.get(2), mask, 0.4, 9L), random(2, 3, 2, 2), random(2, 4, 2, 2), random(2, 4, 2, 3));
     }
 
     @Test

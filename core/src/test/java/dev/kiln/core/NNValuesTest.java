@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
@@ -106,32 +108,87 @@ class NNValuesTest {
     }
 
     /**
-     * Prediction's float32 attention (block by block, never holding the weights) equals the composed training path
-     * and a naive loop, with no mask, with masks that broadcast along each axis, with a row whose every key is masked
-     * (all-zero weights, as Keras) and with a key that is a permuted view.
+     * The float32 attention kernel (block by block, never holding the scores) equals ND4J's composed path, forward
+     * and backward, without and with dropout on the weights (the composed path multiplied by the kernel's own draw),
+     * and a naive loop; with no mask, masks that broadcast along each axis, a query row whose every key is masked
+     * (all-zero weights, as Keras) and a key that is a permuted view.
      */
     @Test
-    void dotProductAttentionPredictionPathMatchesTheTrainingPathAndTheFormula() {
+    void dotProductAttentionKernelMatchesTheComposedPathForwardAndBackwardAndTheFormula() {
         Kiln.seed(7);
         int batch = 3, tq = 5, tk = 7, heads = 2, depth = 4, valueDepth = 3;
         var query = Tensor.uniform(Shape.of(batch, tq, heads, depth), -2, 2, DType.FLOAT32);
         var key = Tensor.uniform(Shape.of(batch, heads, tk, depth), -2, 2, DType.FLOAT32).permute(0, 2, 1, 3);
         var value = Tensor.uniform(Shape.of(batch, tk, heads, valueDepth), -1, 1, DType.FLOAT32);
+        var lossWeights = Tensor.uniform(Shape.of(batch, tq, heads, valueDepth), -1, 1, DType.FLOAT32);
         double[] full = new double[batch * tq * tk];
         for (int i = 0; i < full.length; i++) full[i] = (i * 7) % 10 < 7 ? 1 : 0;       // 70% kept, in an irregular pattern
         for (int j = 0; j < tk; j++) full[(tq + 2) * tk + j] = 0;           // batch 1, query 2 attends to nothing
         Tensor[] masks = {null, mask(batch, tq, 1, full), mask(batch, 1, tk, full), mask(1, tq, tk, full), mask(batch, tq, tk, full)};
-        for (Tensor mask : masks) {
-            String name = mask == null ? "no mask" : "mask " + mask.shape();
-            Tensor predicted = NN.dotProductAttention(query, key, value, mask);
-            Tensor trained = NN.dotProductAttention(query.requiringGrad(), key, value, mask);
-            assertTrue(trained.requiresGrad(), name);
-            assertEquals(Shape.of(batch, tq, heads, valueDepth), predicted.shape(), name);
-            assertArrayEquals(trained.toDoubleArray(), predicted.toDoubleArray(), 1e-6, name);
-            assertArrayEquals(naiveAttention(query, key, value, mask), predicted.toDoubleArray(), 1e-5, name);
+        long seed = 11;
+        for (double rate : new double[] {0, 0.3}) {
+            Tensor dropped = rate == 0 ? null : droppedWeights(seed, rate, Shape.of(batch, heads, tq, tk));
+            for (Tensor mask : masks) {
+                String name = (mask == null ? "no mask" : "mask " + mask.shape()) + ", dropout " + rate;
+                List<double[]> kernel = attentionAndGradients(true, in -> NN.dotProductAttention(in.get(0), in.get(1), in.get(2), mask, rate, seed),
+                        lossWeights, query, key, value);
+                List<double[]> composed = attentionAndGradients(false, in -> {
+                    Tensor weights = NN.attentionWeights(in.get(0), in.get(1), mask);
+                    if (dropped != null) weights = weights.mul(dropped);
+                    return weights.matmul(in.get(2).permute(0, 2, 1, 3)).permute(0, 2, 1, 3);
+                }, lossWeights, query, key, value);
+                for (int i = 0; i < 4; i++) assertArrayEquals(composed.get(i), kernel.get(i), 1e-5, name + (i == 0 ? " output" : " gradient " + i));
+                Tensor predicted = NN.dotProductAttention(query, key, value, mask, rate, seed);
+                assertEquals(Shape.of(batch, tq, heads, valueDepth), predicted.shape(), name);
+                assertArrayEquals(kernel.get(0), predicted.toDoubleArray(), 0, name + " without a gradient");
+                if (rate == 0) assertArrayEquals(naiveAttention(query, key, value, mask), predicted.toDoubleArray(), 1e-5, name);
+            }
         }
         double[] context = NN.dotProductAttention(query, key, value, masks[4]).toDoubleArray();
         for (int i = 0; i < heads * valueDepth; i++) assertEquals(0, context[(tq + 2) * heads * valueDepth + i], "fully masked query");
+    }
+
+    /** The kernel's dropout keeps about 1 − rate of the weights, the same ones for the same seed and others for another. */
+    @Test
+    void attentionDropoutKeepsOneMinusTheRateAndRepeatsWithItsSeed() {
+        int count = 200_001;
+        var mask = DropoutMask.draw(5, count, 0.1);
+        var same = DropoutMask.draw(5, count, 0.1);
+        var other = DropoutMask.draw(6, count, 0.1);
+        int kept = 0, differ = 0;
+        for (int i = 0; i < count; i++) {
+            kept += mask.kept(i) ? 1 : 0;
+            assertEquals(mask.kept(i), same.kept(i));
+            differ += mask.kept(i) != other.kept(i) ? 1 : 0;
+        }
+        assertEquals(0.9, kept / (double) count, 0.004);           // 0.9 ± 6 standard deviations
+        assertEquals(2 * 0.9 * 0.1, differ / (double) count, 0.004);
+        float[] row = {1, 2, 3, 4};
+        DropoutMask.draw(5, 4, 0.5).apply(row, 4, 0);
+        for (int i = 0; i < 4; i++) assertTrue(row[i] == 0 || row[i] == 2 * (i + 1), "kept weights are scaled by 1 / (1 - rate): " + row[i]);
+    }
+
+    /** The kernel's dropout draw for {@code seed} as a [B, N, Tq, Tk] tensor of 1 / (1 − rate) where kept, 0 elsewhere. */
+    private static Tensor droppedWeights(long seed, double rate, Shape shape) {
+        var mask = DropoutMask.draw(seed, (int) shape.size(), rate);
+        double[] values = new double[(int) shape.size()];
+        for (int i = 0; i < values.length; i++) values[i] = mask.kept(i) ? (float) (1 / (1 - rate)) : 0;
+        return Tensor.of(values, shape.dims()).cast(DType.FLOAT32);
+    }
+
+    /** f's output and the gradients of Σ output·lossWeights for each input, with the host kernels on or off. */
+    private static List<double[]> attentionAndGradients(boolean hostLoops, Function<List<Tensor>, Tensor> f, Tensor lossWeights, Tensor... inputs) {
+        HostLoops.force(hostLoops);
+        try {
+            List<Tensor> leaves = Arrays.stream(inputs).map(Tensor::requiringGrad).toList();
+            Tensor out = f.apply(leaves);
+            out.mul(lossWeights).sum().backward();
+            var results = new ArrayList<double[]>(List.of(out.toDoubleArray()));
+            for (Tensor leaf : leaves) results.add(leaf.grad().toDoubleArray());
+            return results;
+        } finally {
+            HostLoops.force(null);
+        }
     }
 
     /** The [b, q, k] mask of {@code full} [B, Tq, Tk] at index 0 along axes whose size is 1. */

@@ -48,8 +48,14 @@ public final class Dropout extends Layer {
     @Override
     protected Tensor call(Tensor inputs, boolean training) {
         if (!training || config.rate() == 0) return inputs;
-        return NN.dropout(inputs, config.rate(), noiseShape(inputs.shape()), generator == null ? null : generator.nextLong());
+        return NN.dropout(inputs, config.rate(), noiseShape(inputs.shape()), nextSeed());
     }
+
+    /**
+     * The seed of this layer's next draw (null without a seed of its own: Kiln's generator draws), for an op that
+     * applies this layer's dropout itself, as MultiHeadAttention's fused attention does.
+     */
+    Long nextSeed() { return generator == null ? null : generator.nextLong(); }
 
     private Shape noiseShape(Shape inputShape) {
         if (config.noiseShape() == null) return null;

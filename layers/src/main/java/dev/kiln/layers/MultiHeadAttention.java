@@ -162,8 +162,9 @@ public final class MultiHeadAttention extends Layer {
         Tensor qp = query.apply(q, training).mul(1 / Math.sqrt(config.keyDim()));
         Tensor kp = key.apply(k, training);                                                  // [B, Tk, N, H]
         Tensor vp = value.apply(v, training);                                                // [B, Tk, N, V]
-        if (!options.returnAttentionScores() && !(training && config.dropout() > 0)) {       // the weights are not needed
-            return List.of(output.apply(NN.dotProductAttention(qp, kp, vp, mask), training));
+        if (!options.returnAttentionScores()) {                                             // the weights are not needed
+            double rate = training ? config.dropout() : 0;
+            return List.of(output.apply(NN.dotProductAttention(qp, kp, vp, mask, rate, rate > 0 ? dropout.nextSeed() : null), training));
         }
         Tensor scores = NN.attentionWeights(qp, kp, mask);                                  // [B, N, Tq, Tk]
         Tensor context = dropout.apply(scores, training).matmul(vp.permute(0, 2, 1, 3)).permute(0, 2, 1, 3);   // [B, Tq, N, V]
