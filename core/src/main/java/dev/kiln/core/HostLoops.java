@@ -31,7 +31,7 @@ final class HostLoops {
      * Per-thread scratch arrays, grown as needed and reused: a training step would otherwise allocate several
      * megabytes of short-lived Java arrays, which G1 treats as humongous objects and collects with full GCs.
      */
-    private static final ThreadLocal<float[][]> FLOATS = ThreadLocal.withInitial(() -> new float[3][0]);
+    private static final ThreadLocal<float[][]> FLOATS = ThreadLocal.withInitial(() -> new float[4][0]);
     private static final ThreadLocal<double[][]> DOUBLES = ThreadLocal.withInitial(() -> new double[3][0]);
     private static final ThreadLocal<int[][]> INTS = ThreadLocal.withInitial(() -> new int[1][0]);
 
@@ -360,7 +360,7 @@ final class HostLoops {
             out.data().asNioDouble().put(gv, 0, n);
         } else {
             float[] yv = floats(y, 0), gv = floats(g, 1);
-            HostMath.softmaxRowsGrad(yv, gv, n, row);
+            HostMath.softmaxRowsGrad(yv, yv, gv, n, row);
             out.data().asNioFloat().put(gv, 0, n);
         }
         return out;

@@ -100,13 +100,14 @@ final class HostMath {
     }
 
     /**
-     * The gradient of {@link #softmaxRows} in place: g[i] = (g[i] − Σ y·g over i's row)·y[i] for each row of {@code row}
-     * floats in [0, n), with y the softmax's output.
+     * The gradient of {@link #softmaxRows}, then a multiplication by factors, in place: g holds the gradient of y' =
+     * y·factors and becomes g[i] = y'[i]·g[i] − y[i]·(Σ y'·g over i's row), for each row of {@code row} floats in
+     * [0, n). Without factors, {@code scaled} is y itself: (g[i] − Σ y·g)·y[i].
      */
-    static void softmaxRowsGrad(float[] y, float[] g, int n, int row) {
+    static void softmaxRowsGrad(float[] y, float[] scaled, float[] g, int n, int row) {
         for (int start = 0; start < n; start += row) {
-            float dot = dot(y, g, start, start + row);
-            for (int i = start; i < start + row; i++) g[i] = (g[i] - dot) * y[i];
+            float dot = dot(scaled, g, start, start + row);
+            for (int i = start; i < start + row; i++) g[i] = scaled[i] * g[i] - y[i] * dot;
         }
     }
 

@@ -242,7 +242,7 @@ public final class NN {
      * Inverted dropout: zeroes each element with probability {@code rate} and scales the rest by 1/(1 − rate).
      * {@code noiseShape} (null: x's shape) broadcasts one mask value over axes of size 1, as Keras's
      * noise_shape (SpatialDropout1D drops whole channels with [B, 1, C]). The mask comes from the seeded generator;
-     * in float32 on the CPU it is drawn on the host ({@link DropoutMask}), elsewhere by ND4J's Bernoulli op.
+     * in float32 on the CPU it is drawn on the host ({@link DropoutDraw}), elsewhere by ND4J's Bernoulli op.
      */
     public static Tensor dropout(Tensor x, double rate, Shape noiseShape) {
         return dropout(x, rate, noiseShape, null);
@@ -259,7 +259,7 @@ public final class NN {
         long[] maskShape = noiseShape == null ? x.array().shape() : noiseShape.dims();
         long count = Shape.of(maskShape).size();
         if (HostLoops.enabled() && x.dtype() == DType.FLOAT32 && count <= Integer.MAX_VALUE) {
-            INDArray factors = DropoutMask.draw(seed != null ? seed : Nd4j.getRandom().nextLong(), (int) count, rate).toArray(maskShape);
+            INDArray factors = new DropoutDraw(seed != null ? seed : Nd4j.getRandom().nextLong(), rate).factors(maskShape);
             MemoryScope.track(factors);
             return x.mul(Tensor.fromArray(factors));
         }
@@ -321,7 +321,7 @@ public final class NN {
      * in {@link #dropout(Tensor, double, Shape, Long)} (null: Kiln's generator). The mask gets no gradient.
      *
      * <p>In float32 on the CPU it runs block by block ({@link AttentionKernel}), forward and backward, and never builds
-     * the [B, N, Tq, Tk] scores; for the gradient it keeps only the weights and the dropout's factors. Elsewhere, and
+     * the [B, N, Tq, Tk] scores; for the gradient it keeps only the weights, before and after dropout. Elsewhere, and
      * for more than 2³¹ weights to keep, it is composed from primitives, whose gradients need no code of their own.
      */
     public static Tensor dotProductAttention(Tensor query, Tensor key, Tensor value, Tensor mask, double dropoutRate, Long seed) {
@@ -342,10 +342,12 @@ public final class NN {
             Tensor weights = dropout(attentionWeights(query, key, mask), dropoutRate, null, seed);
             return weights.matmul(value.permute(0, 2, 1, 3)).permute(0, 2, 1, 3);
         }
-        DropoutMask dropped = dropoutRate == 0 ? null
-                : DropoutMask.draw(seed != null ? seed : Nd4j.getRandom().nextLong(), (int) weightCount, dropoutRate);
-        INDArray weights = gradient ? Tensor.temp(Nd4j.createUninitialized(DataType.FLOAT, q.get(0), q.get(2), q.get(1), k.get(1))) : null;
-        INDArray context = AttentionKernel.forward(query.array(), key.array(), value.array(), mask == null ? null : mask.array(), dropped, weights);
+        DropoutDraw dropout = dropoutRate == 0 ? null : new DropoutDraw(seed != null ? seed : Nd4j.getRandom().nextLong(), dropoutRate);
+        long[] weightsShape = {q.get(0), q.get(2), q.get(1), k.get(1)};
+        INDArray weights = gradient ? Tensor.temp(Nd4j.createUninitialized(DataType.FLOAT, weightsShape)) : null;
+        INDArray dropped = gradient && dropout != null ? Tensor.temp(Nd4j.createUninitialized(DataType.FLOAT, weightsShape)) : weights;
+        INDArray context = AttentionKernel.forward(query.array(), key.array(), value.array(), mask == null ? null : mask.array(),
+                dropout, weights, dropped);
         return Tensor.derive("dotProductAttention", context,
                 g -> AttentionKernel.backward(query.array(), key.array(), value.array(), weights, dropped, g), query, key, value, mask);
     }

@@ -39,10 +39,13 @@ public final class PredictionThreads {
      * How many parts a batch of {@code rows} samples is split into: one per thread of Kiln's thread setting (none
      * set: 1), on the CPU backend, with at least {@link #MIN_ROWS_PER_PART} rows each.
      */
-    public static int parts(long rows) {
+    public static int parts(long rows) { return parts(rows, MIN_ROWS_PER_PART); }
+
+    /** As {@link #parts(long)} for {@code units} of work of which a part gets at least {@code minimumPerPart}. */
+    static int parts(long units, long minimumPerPart) {
         Kiln.start();
         if (!HostLoops.enabled()) return 1;
-        return (int) Math.max(1, Math.min(Kiln.configuredThreads(), rows / MIN_ROWS_PER_PART));
+        return (int) Math.max(1, Math.min(Kiln.configuredThreads(), units / minimumPerPart));
     }
 
     /**
@@ -51,7 +54,7 @@ public final class PredictionThreads {
      * runs here in turn.
      */
     public static <T> List<T> run(int parts, IntFunction<T> part) {
-        if (parts <= 1 || !SPLITTING.tryLock()) return runHere(parts, part);
+        if (parts <= 1 || SPLITTING.isHeldByCurrentThread() || !SPLITTING.tryLock()) return runHere(parts, part);
         int blasThreads = CpuBlas.threads();
         try {
             CpuBlas.setThreads(1);

@@ -148,32 +148,66 @@ class NNValuesTest {
         for (int i = 0; i < heads * valueDepth; i++) assertEquals(0, context[(tq + 2) * heads * valueDepth + i], "fully masked query");
     }
 
-    /** The kernel's dropout keeps about 1 − rate of the weights, the same ones for the same seed and others for another. */
+    /**
+     * With two Kiln threads, the attention kernel splits a batch with enough work into parts that run side by side
+     * (each block on one thread, with its own stream of the dropout draw): forward and backward equal one thread's.
+     */
     @Test
-    void attentionDropoutKeepsOneMinusTheRateAndRepeatsWithItsSeed() {
-        int count = 200_001;
-        var mask = DropoutMask.draw(5, count, 0.1);
-        var same = DropoutMask.draw(5, count, 0.1);
-        var other = DropoutMask.draw(6, count, 0.1);
-        int kept = 0, differ = 0;
-        for (int i = 0; i < count; i++) {
-            kept += mask.kept(i) ? 1 : 0;
-            assertEquals(mask.kept(i), same.kept(i));
-            differ += mask.kept(i) != other.kept(i) ? 1 : 0;
+    void dotProductAttentionInPartsEqualsOnePart() {
+        Kiln.seed(8);
+        int batch = 4, steps = 64, heads = 2, depth = 64;       // 4·2·64·64·(64 + 64) multiply-adds: two parts' worth
+        var query = Tensor.uniform(Shape.of(batch, steps, heads, depth), -0.5, 0.5, DType.FLOAT32);
+        var key = Tensor.uniform(Shape.of(batch, steps, heads, depth), -0.5, 0.5, DType.FLOAT32);
+        var value = Tensor.uniform(Shape.of(batch, steps, heads, depth), -1, 1, DType.FLOAT32);
+        var lossWeights = Tensor.uniform(Shape.of(batch, steps, heads, depth), -1, 1, DType.FLOAT32);
+        Function<List<Tensor>, Tensor> attention = in -> NN.dotProductAttention(in.get(0), in.get(1), in.get(2), null, 0.2, 4L);
+        try {
+            System.setProperty("kiln.threads", "2");
+            long work = (long) batch * heads * steps * steps * 2 * depth;
+            assertEquals(2, PredictionThreads.parts(work / AttentionKernel.MIN_WORK_PER_PART, 1), "the shapes give two parts");
+            List<double[]> inParts = attentionAndGradients(true, attention, lossWeights, query, key, value);
+            System.setProperty("kiln.threads", "1");
+            List<double[]> whole = attentionAndGradients(true, attention, lossWeights, query, key, value);
+            for (int i = 0; i < 4; i++) assertArrayEquals(whole.get(i), inParts.get(i), 0, i == 0 ? "output" : "gradient " + i);
+        } finally {
+            System.clearProperty("kiln.threads");
         }
-        assertEquals(0.9, kept / (double) count, 0.004);           // 0.9 ± 6 standard deviations
-        assertEquals(2 * 0.9 * 0.1, differ / (double) count, 0.004);
-        float[] row = {1, 2, 3, 4};
-        DropoutMask.draw(5, 4, 0.5).apply(row, 4, 0);
-        for (int i = 0; i < 4; i++) assertTrue(row[i] == 0 || row[i] == 2 * (i + 1), "kept weights are scaled by 1 / (1 - rate): " + row[i]);
     }
 
-    /** The kernel's dropout draw for {@code seed} as a [B, N, Tq, Tk] tensor of 1 / (1 − rate) where kept, 0 elsewhere. */
+    /**
+     * The dropout draw keeps about 1 − rate of the values, scales them by 1 / (1 − rate), repeats for the same seed and
+     * stream, and differs for another seed or another stream.
+     */
+    @Test
+    void dropoutDrawKeepsOneMinusTheRateAndRepeatsWithItsSeedAndStream() {
+        int count = 200_001;
+        float[] draw = new float[count], same = new float[count], otherSeed = new float[count], otherStream = new float[count];
+        new DropoutDraw(5, 0.1).fill(draw, count, 3);
+        new DropoutDraw(5, 0.1).fill(same, count, 3);
+        new DropoutDraw(6, 0.1).fill(otherSeed, count, 3);
+        new DropoutDraw(5, 0.1).fill(otherStream, count, 4);
+        assertArrayEquals(draw, same);
+        int kept = 0, differSeed = 0, differStream = 0;
+        for (int i = 0; i < count; i++) {
+            assertTrue(draw[i] == 0 || draw[i] == (float) (1 / 0.9), "kept values are scaled by 1 / (1 - rate): " + draw[i]);
+            kept += draw[i] != 0 ? 1 : 0;
+            differSeed += (draw[i] != 0) != (otherSeed[i] != 0) ? 1 : 0;
+            differStream += (draw[i] != 0) != (otherStream[i] != 0) ? 1 : 0;
+        }
+        assertEquals(0.9, kept / (double) count, 0.004);           // 0.9 ± 6 standard deviations
+        assertEquals(2 * 0.9 * 0.1, differSeed / (double) count, 0.004);      // independent draws disagree this often
+        assertEquals(2 * 0.9 * 0.1, differStream / (double) count, 0.004);
+    }
+
+    /** The kernel's dropout draw for {@code seed} as [B, N, Tq, Tk] factors: block b·N + h takes its stream. */
     private static Tensor droppedWeights(long seed, double rate, Shape shape) {
-        var mask = DropoutMask.draw(seed, (int) shape.size(), rate);
-        double[] values = new double[(int) shape.size()];
-        for (int i = 0; i < values.length; i++) values[i] = mask.kept(i) ? (float) (1 / (1 - rate)) : 0;
-        return Tensor.of(values, shape.dims()).cast(DType.FLOAT32);
+        int blocks = (int) (shape.get(0) * shape.get(1)), block = (int) (shape.get(2) * shape.get(3));
+        float[] factors = new float[blocks * block], blockFactors = new float[block];
+        for (int i = 0; i < blocks; i++) {
+            new DropoutDraw(seed, rate).fill(blockFactors, block, i);
+            System.arraycopy(blockFactors, 0, factors, i * block, block);
+        }
+        return Tensor.of(factors, shape.dims());
     }
 
     /** f's output and the gradients of Σ output·lossWeights for each input, with the host kernels on or off. */
