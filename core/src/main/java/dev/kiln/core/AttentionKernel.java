@@ -160,14 +160,14 @@ final class AttentionKernel {
         long outAt(int b, int h) { return (long) b * tq * valueRow + (long) h * valueDepth; }
 
         /**
-         * rows(from, to) over the batch, in one part per Kiln thread side by side ({@link PredictionThreads}) when each
+         * rows(from, to) over the batch, in one part per Kiln thread side by side ({@link SideBySide}) when each
          * part gets at least {@link #MIN_WORK_PER_PART} multiply-adds. W3's training batch of 32 gives each part 16
          * elements of 2 heads; a part's scratch and pointers are its own thread's.
          */
         void inParts(Rows rows) {
             long work = (long) batch * heads * tq * tk * (depth + valueDepth);
-            int parts = PredictionThreads.parts(Math.min(batch, work / MIN_WORK_PER_PART), 1);
-            PredictionThreads.run(parts, part -> {
+            int parts = SideBySide.parts(Math.min(batch, work / MIN_WORK_PER_PART), 1);
+            SideBySide.run(parts, part -> {
                 rows.run(batch * part / parts, batch * (part + 1) / parts);
                 return null;
             });

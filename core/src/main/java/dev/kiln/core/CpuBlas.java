@@ -73,7 +73,7 @@ final class CpuBlas {
 
     /**
      * Through a function pointer looked up once: the bindings' blas_set_num_threads looks up four symbols on every
-     * call (0.2 ms), and a split prediction ({@link PredictionThreads}) sets the count twice per batch.
+     * call (0.2 ms), and a split prediction ({@link SideBySide}) sets the count twice per batch.
      */
     private static synchronized void apply(int count) {
         if (setter == null) {

@@ -164,7 +164,7 @@ class NNValuesTest {
         try {
             System.setProperty("kiln.threads", "2");
             long work = (long) batch * heads * steps * steps * 2 * depth;
-            assertEquals(2, PredictionThreads.parts(work / AttentionKernel.MIN_WORK_PER_PART, 1), "the shapes give two parts");
+            assertEquals(2, SideBySide.parts(work / AttentionKernel.MIN_WORK_PER_PART, 1), "the shapes give two parts");
             List<double[]> inParts = attentionAndGradients(true, attention, lossWeights, query, key, value);
             System.setProperty("kiln.threads", "1");
             List<double[]> whole = attentionAndGradients(true, attention, lossWeights, query, key, value);

@@ -19,7 +19,7 @@ abstract class BaseDenseAttention extends Layer {
 
     private final double dropout;
     private final Random generator;                          // null without a seed: Kiln's global generator
-    private final ThreadLocal<AttentionOptions> options = ThreadLocal.withInitial(() -> AttentionOptions.NONE);   // the options of the call in progress, per thread (PredictionThreads runs parts of a batch side by side)
+    private final ThreadLocal<AttentionOptions> options = ThreadLocal.withInitial(() -> AttentionOptions.NONE);   // the options of the call in progress, per thread (SideBySide runs parts of a batch side by side)
 
     BaseDenseAttention(double dropout, Long seed) {
         this.dropout = dropout;

@@ -393,7 +393,7 @@ public abstract class Layer {
 
     /**
      * Whether the parts of a batch may run through this layer side by side in inference mode, on several threads at
-     * once ({@code PredictionThreads}): true for Kiln's own layers and models, unless they keep state from call to
+     * once ({@code SideBySide}): true for Kiln's own layers and models, unless they keep state from call to
      * call (stateful RNNs) or add losses as they run, and only when all their sublayers may too. Layers and models of
      * other packages run whole, since nothing says their {@code call} is safe on two threads at once.
      */

@@ -10,8 +10,8 @@ import java.util.List;
 /**
  * Multi-head attention (Vaswani et al., 2017), as Keras's MultiHeadAttention. For each head n:
  * Qₙ = query·Wqₙ + bqₙ, Kₙ = key·Wkₙ + bkₙ, Vₙ = value·Wvₙ + bvₙ, Aₙ = softmax(QₙKₙᵀ/√keyDim) over the keys (masked
- * positions weigh exactly 0), outputs = Σₙ (Aₙ·Vₙ)·Woₙ + bo, with {@link NN#dotProductAttention} when neither the
- * scores nor dropout on them are asked for.
+ * positions weigh exactly 0) and dropped out in training, outputs = Σₙ (Aₙ·Vₙ)·Woₙ + bo, with
+ * {@link NN#dotProductAttention} unless the scores are asked for.
  *
  * <p>Shapes (B batch, Tq query steps, Tk key steps, N numHeads, H keyDim, V valueDim): inputs [query [B, Tq, D],
  * value [B, Tk, Dv], optional key [B, Tk, Dk] (default: value)] → outputs [B, Tq, O], O = D unless outputShape; with
@@ -91,7 +91,7 @@ public final class MultiHeadAttention extends Layer {
     private EinsumDense value;
     private EinsumDense output;
     private Dropout dropout;
-    private final ThreadLocal<AttentionOptions> options = ThreadLocal.withInitial(() -> AttentionOptions.NONE);   // the options of the call in progress, per thread (PredictionThreads runs parts of a batch side by side)
+    private final ThreadLocal<AttentionOptions> options = ThreadLocal.withInitial(() -> AttentionOptions.NONE);   // the options of the call in progress, per thread (SideBySide runs parts of a batch side by side)
 
     public MultiHeadAttention(int numHeads, int keyDim) { this(new Config(numHeads, keyDim)); }
 

@@ -78,7 +78,7 @@ public final class TransformerDecoder extends Layer {
     private Dense feedforwardOutput;
     private LayerNormalization feedforwardNorm;
     private Dropout feedforwardDropout;
-    // the options of the call in progress, per thread (PredictionThreads runs parts of a batch side by side)
+    // the options of the call in progress, per thread (SideBySide runs parts of a batch side by side)
     private final ThreadLocal<AttentionOptions> selfOptions = ThreadLocal.withInitial(() -> CAUSAL);
     private final ThreadLocal<AttentionOptions> crossOptions = ThreadLocal.withInitial(() -> AttentionOptions.NONE);
 

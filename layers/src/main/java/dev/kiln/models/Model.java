@@ -6,7 +6,7 @@ import dev.kiln.callbacks.History;
 import dev.kiln.callbacks.Logs;
 import dev.kiln.core.MemoryScope;
 import dev.kiln.core.PredictionMemory;
-import dev.kiln.core.PredictionThreads;
+import dev.kiln.core.SideBySide;
 import dev.kiln.core.Shape;
 import dev.kiln.core.Tensor;
 import dev.kiln.data.Batch;
@@ -374,15 +374,15 @@ public class Model extends Layer {
     /**
      * {@link #predictStep} on one batch without recording gradients, its arrays carved from each thread's
      * {@link PredictionMemory} and the outputs copied out. A batch is cut into parts that run side by side when
-     * {@link PredictionThreads} has threads to spare and the model {@link #predictsInParts} (once built, and for
+     * {@link SideBySide} has threads to spare and the model {@link #predictsInParts} (once built, and for
      * inputs that carry no mask of their own), as Keras runs predict_step on each replica's share; the outputs are
      * the parts' outputs joined in order.
      */
     List<Tensor> predictBatch(Batch batch) {
         boolean divisible = built() && predictsInParts() && batch.inputs().stream().allMatch(x -> Masks.of(x) == null);
-        int parts = divisible ? PredictionThreads.parts(batch.size()) : 1;
+        int parts = divisible ? SideBySide.parts(batch.size()) : 1;
         try (var ignored = Tensor.noGrad(); var scope = MemoryScope.open()) {
-            List<List<Tensor>> outputs = PredictionThreads.run(parts, part -> predictPart(batch, part, parts));
+            List<List<Tensor>> outputs = SideBySide.run(parts, part -> predictPart(batch, part, parts));
             for (int part = 1; part < parts; part++) MemoryScope.adopt(outputs.get(part).toArray(Tensor[]::new));
             var joined = new ArrayList<Tensor>();
             for (int k = 0; k < outputs.get(0).size(); k++) {

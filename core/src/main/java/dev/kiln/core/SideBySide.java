@@ -11,20 +11,22 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.IntFunction;
 
 /**
- * Runs the parts of an inference batch side by side, one per Kiln thread, each with one OpenBLAS thread, as
- * Keras's distribution strategies run {@code predict_step} on each replica's share of a batch.
+ * Runs the parts of a computation side by side, one per Kiln thread, each with one OpenBLAS thread: the shares of
+ * an inference batch, as Keras's distribution strategies run {@code predict_step} on each replica's share, and the
+ * blocks of attention's kernel ({@link AttentionKernel}), in training too.
  *
  * <p>Why: on the CPU backend a prediction is a chain of GEMMs and of host loops ({@link HostLoops}, {@link HostMath}).
  * The loops run on one core, and OpenBLAS's two threads gain only 1.3-1.5x on the skinny GEMMs Kiln's layers make
  * ([1618, 81]·[81, 32] blocks of W1's convolution). Halves of a batch on two threads, each GEMM single-threaded,
  * made the prediction of a batch of 256 1.6-1.8x faster on this project's 2-core machine (W1 3.8-4.3 ms → 2.3-2.5
- * ms, W3 39 → 22 ms; benchmarks/RESULTS.md).
+ * ms, W3 39 → 22 ms; benchmarks/RESULTS.md). Attention's blocks are hundreds of small GEMMs, each too small for
+ * OpenBLAS's own threads.
  *
- * <p>One split prediction runs at a time: OpenBLAS's thread count is process-wide, so it is lowered for the
- * duration and restored afterwards (a training step on another thread meanwhile gets one BLAS thread). A
- * prediction that finds another one splitting runs its parts in turn on its own thread.
+ * <p>One split runs at a time: OpenBLAS's thread count is process-wide, so it is lowered for the duration and
+ * restored afterwards (a training step on another thread meanwhile gets one BLAS thread). A split that finds another
+ * one running, or that is nested in one on the same thread, runs its parts in turn on its own thread.
  */
-public final class PredictionThreads {
+public final class SideBySide {
 
     /** The fewest samples a part gets: below that, handing work to another thread costs more than it saves. */
     static final int MIN_ROWS_PER_PART = 32;
@@ -33,7 +35,7 @@ public final class PredictionThreads {
     private static ExecutorService workers;      // guarded by SPLITTING
     private static int workerCount;
 
-    private PredictionThreads() {}
+    private SideBySide() {}
 
     /**
      * How many parts a batch of {@code rows} samples is split into: one per thread of Kiln's thread setting (none
@@ -116,7 +118,7 @@ public final class PredictionThreads {
             if (workers != null) workers.shutdown();
             var number = new AtomicInteger();
             workers = Executors.newFixedThreadPool(count, task -> {
-                Thread thread = new Thread(task, "kiln-predict-" + number.incrementAndGet());
+                Thread thread = new Thread(task, "kiln-part-" + number.incrementAndGet());
                 thread.setDaemon(true);
                 return thread;
             });

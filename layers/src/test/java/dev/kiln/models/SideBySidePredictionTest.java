@@ -11,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.kiln.core.DType;
 import dev.kiln.core.Kiln;
 import dev.kiln.core.MemoryScope;
-import dev.kiln.core.PredictionThreads;
+import dev.kiln.core.SideBySide;
 import dev.kiln.core.Tensor;
 import dev.kiln.layers.Conv1D;
 import dev.kiln.layers.Dense;
@@ -30,11 +30,11 @@ import org.junit.jupiter.api.Test;
 import usercode.Doubling;
 
 /**
- * A prediction batch is cut into parts that run side by side (PredictionThreads) when Kiln has two threads: the
+ * A prediction batch is cut into parts that run side by side (SideBySide) when Kiln has two threads: the
  * outputs equal the whole batch's, for each model family, and models that are not safe to split run whole.
  * Surefire gives Kiln one thread; these tests set two through the {@code kiln.threads} property.
  */
-class PredictionThreadsTest {
+class SideBySidePredictionTest {
 
     private static final int VOCABULARY = 50, LENGTH = 12;
 
@@ -71,8 +71,8 @@ class PredictionThreadsTest {
     @Test
     void partsOfABatchPredictWhatTheWholeBatchDoes() {
         System.setProperty("kiln.threads", "2");
-        assertEquals(2, PredictionThreads.parts(99));
-        assertEquals(1, PredictionThreads.parts(63));                  // parts of fewer than 32 rows cost more than they save
+        assertEquals(2, SideBySide.parts(99));
+        assertEquals(1, SideBySide.parts(63));                  // parts of fewer than 32 rows cost more than they save
         Tensor x = tokens(1, 99);                                      // parts of 49 and 50 rows
         for (Model model : families()) {
             assertTrue(model.predictsInParts(), model.layers().toString());
@@ -82,7 +82,7 @@ class PredictionThreadsTest {
                 assertArrayEquals(whole, model.predict(x, 64).toDoubleArray(), 1e-6, model.layers().toString());
             }
         }
-        assertTrue(Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().startsWith("kiln-predict-")));
+        assertTrue(Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().startsWith("kiln-part-")));
     }
 
     @Test
