@@ -190,6 +190,7 @@ final class HostLoops {
         int rows = Math.toIntExact(batch * outSteps), blockRows = Math.max(1, PREDICTION_BLOCK_FLOATS / width);
         INDArray out = Nd4j.createUninitialized(DataType.FLOAT, batch, outSteps, filters);
         if (out.length() == 0) return out;
+        if (dilation == 1 && HostMath.usesVectorApi()) return conv1dDirect(x, kernel, bias, stride, (int) left, (int) outSteps, out);
         float[] in = floats(x, 0), zeros = new float[taps];
         FloatPointer block = nativeFloatScratch((long) Math.min(rows, blockRows) * width);
         FloatBuffer columns = block.position(0).asBuffer();
@@ -206,6 +207,43 @@ final class HostLoops {
                 if (bias != null) for (int r = 0; r < count; r++) columns.put(r * width + taps, 1f);
                 CpuBlas.sgemm(count, filters, width, block, 0, width, false, weights, 0, filters, false, output, (long) start * filters, filters);
             }
+        }
+        return out;
+    }
+
+    /** Output floats per block of {@link #conv1dDirect}: 64 KiB, copied out to the native result while in cache. */
+    private static final int DIRECT_BLOCK_FLOATS = 1 << 14;
+
+    /**
+     * {@link #conv1dPrediction} without im2col, through {@link VectorMath#convolveRows}, for undilated kernels: each
+     * output row's window is consecutive floats of the input, zero-padded first where the padding asks. The filters
+     * are padded to whole vectors. W1's prediction of 256 took 1.7x less time in its convolution's GEMM than OpenBLAS
+     * on im2col's columns.
+     */
+    private static INDArray conv1dDirect(INDArray x, INDArray kernel, INDArray bias, int stride, int left, int outSteps, INDArray out) {
+        int batch = (int) x.size(0), steps = (int) x.size(1), channels = (int) x.size(2);
+        int size = (int) kernel.size(0), filters = (int) kernel.size(2), width = size * channels, rows = batch * outSteps;
+        int lanes = VectorMath.lanes(), padded = (filters + lanes - 1) / lanes * lanes;
+        int paddedSteps = Math.max(steps + left, (outSteps - 1) * stride + size);
+        float[] in = floats(x, 0);
+        if (paddedSteps > steps) {
+            float[] zeroPadded = floatScratch(1, batch * paddedSteps * channels);
+            java.util.Arrays.fill(zeroPadded, 0, batch * paddedSteps * channels, 0f);
+            for (int b = 0; b < batch; b++) System.arraycopy(in, b * steps * channels, zeroPadded, (b * paddedSteps + left) * channels, steps * channels);
+            in = zeroPadded;
+        }
+        float[] weights = new float[width * padded], shift = new float[padded];
+        if (bias != null) System.arraycopy(floats(bias, 2), 0, shift, 0, filters);
+        float[] kernelValues = floats(kernel, 2);
+        for (int k = 0; k < width; k++) System.arraycopy(kernelValues, k * filters, weights, k * padded, filters);
+        int blockRows = Math.max(4, DIRECT_BLOCK_FLOATS / padded);
+        float[] result = floatScratch(3, Math.min(rows, blockRows) * padded);
+        FloatBuffer target = out.data().asNioFloat();
+        for (int from = 0; from < rows; from += blockRows) {
+            int to = Math.min(rows, from + blockRows);
+            VectorMath.convolveRows(in, paddedSteps, channels, stride, outSteps, width, weights, shift, padded, result, from, to);
+            if (padded == filters) target.put(from * filters, result, 0, (to - from) * filters);
+            else for (int r = from; r < to; r++) target.put(r * filters, result, (r - from) * padded, filters);
         }
         return out;
     }

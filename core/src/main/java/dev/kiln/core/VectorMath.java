@@ -141,4 +141,74 @@ final class VectorMath {
         }
         return end;
     }
+
+    /** Filters are padded to a multiple of this for {@link #convolveRows}: one vector of floats. */
+    static int lanes() { return LANES; }
+
+    /**
+     * A convolution read straight from its input, without im2col: out[m − from, 0:f) = bias + Σ_k x[start(m) + k]·w[k,
+     * 0:f) for output rows m in [from, to), where row m = b·outSteps + t starts at x[(b·steps + t·stride)·channels] and
+     * its window is {@code width} consecutive floats (dilation 1, padding already in x). w [width, f] and bias [f] are
+     * padded to f, a multiple of the lanes; out holds (to − from) rows of f.
+     *
+     * <p>Four rows and two vectors of filters at a time: eight accumulators stay in registers, each weight vector is
+     * loaded once for four rows and each input float broadcast once for two vectors. W1's [24576, 80]·[80, 32] ran at
+     * 110 GFLOP/s on one core here, against OpenBLAS's 65 for the same product from im2col's columns.
+     */
+    static void convolveRows(float[] x, int steps, int channels, int stride, int outSteps, int width, float[] w, float[] bias, int f,
+                             float[] out, int from, int to) {
+        int rowStride = stride * channels;
+        for (int m = from; m < to; ) {
+            int start = ((m / outSteps) * steps + (m % outSteps) * stride) * channels, o = (m - from) * f;
+            if (m + 4 <= to && m % outSteps + 4 <= outSteps) {            // four rows of one sequence: one base, a fixed stride
+                int c = 0;
+                for (; c + 2 * LANES <= f; c += 2 * LANES) fourRowsTwoVectors(x, start, rowStride, width, w, bias, f, c, out, o + c);
+                for (; c < f; c += LANES) {
+                    for (int r = 0; r < 4; r++) oneRowOneVector(x, start + r * rowStride, width, w, bias, f, c, out, o + r * f + c);
+                }
+                m += 4;
+            } else {
+                for (int c = 0; c < f; c += LANES) oneRowOneVector(x, start, width, w, bias, f, c, out, o + c);
+                m++;
+            }
+        }
+    }
+
+    /**
+     * Rows at x[start], x[start + rowStride], ... as offsets from one base: C2 then checks one index range per tap,
+     * and the kernel ran at 92 GFLOP/s against 76-86 with four independent row starts.
+     */
+    private static void fourRowsTwoVectors(float[] x, int start, int rowStride, int width, float[] w, float[] bias, int f, int c,
+                                           float[] out, int o) {
+        FloatVector c00 = FloatVector.fromArray(FLOATS, bias, c), c01 = FloatVector.fromArray(FLOATS, bias, c + LANES);
+        FloatVector c10 = c00, c11 = c01, c20 = c00, c21 = c01, c30 = c00, c31 = c01;
+        for (int k = 0; k < width; k++) {
+            FloatVector w0 = FloatVector.fromArray(FLOATS, w, k * f + c), w1 = FloatVector.fromArray(FLOATS, w, k * f + c + LANES);
+            int i = start + k;
+            FloatVector a0 = FloatVector.broadcast(FLOATS, x[i]), a1 = FloatVector.broadcast(FLOATS, x[i + rowStride]);
+            FloatVector a2 = FloatVector.broadcast(FLOATS, x[i + 2 * rowStride]), a3 = FloatVector.broadcast(FLOATS, x[i + 3 * rowStride]);
+            c00 = a0.fma(w0, c00);
+            c01 = a0.fma(w1, c01);
+            c10 = a1.fma(w0, c10);
+            c11 = a1.fma(w1, c11);
+            c20 = a2.fma(w0, c20);
+            c21 = a2.fma(w1, c21);
+            c30 = a3.fma(w0, c30);
+            c31 = a3.fma(w1, c31);
+        }
+        c00.intoArray(out, o);
+        c01.intoArray(out, o + LANES);
+        c10.intoArray(out, o + f);
+        c11.intoArray(out, o + f + LANES);
+        c20.intoArray(out, o + 2 * f);
+        c21.intoArray(out, o + 2 * f + LANES);
+        c30.intoArray(out, o + 3 * f);
+        c31.intoArray(out, o + 3 * f + LANES);
+    }
+
+    private static void oneRowOneVector(float[] x, int start, int width, float[] w, float[] bias, int f, int c, float[] out, int o) {
+        FloatVector sum = FloatVector.fromArray(FLOATS, bias, c);
+        for (int k = 0; k < width; k++) sum = FloatVector.broadcast(FLOATS, x[start + k]).fma(FloatVector.fromArray(FLOATS, w, k * f + c), sum);
+        sum.intoArray(out, o);
+    }
 }

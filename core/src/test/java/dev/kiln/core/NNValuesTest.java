@@ -12,6 +12,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Forward values of the ops against naive loops and formulas written out here. */
 class NNValuesTest {
@@ -86,24 +88,39 @@ class NNValuesTest {
     }
 
     /**
-     * Prediction's float32 conv1d (blocks of im2col rows, the bias as a column of ones) equals the training path,
-     * with and without bias, over more rows than one block holds.
+     * Prediction's float32 conv1d equals the training path in both of its ways: im2col blocks with the bias as a
+     * column of ones (over more rows than one block holds), and the Vector API's direct convolution for undilated
+     * kernels (filters padded to whole vectors, with a row count that is not a multiple of its four rows); for every
+     * padding, stride and dilation, with and without bias.
      */
-    @Test
-    void conv1dPredictionPathMatchesTheTrainingPath() {
+    @ParameterizedTest(name = "Vector API {0}")
+    @ValueSource(booleans = {false, true})
+    void conv1dPredictionPathMatchesTheTrainingPath(boolean vectorApi) {
         Kiln.seed(5);
-        var x = Tensor.uniform(Shape.of(120, 60, 5), -1, 1, DType.FLOAT32);   // 7,200 rows: two blocks of 6,241
-        var w = Tensor.uniform(Shape.of(4, 5, 6), -1, 1, DType.FLOAT32);
-        var b = Tensor.uniform(Shape.of(6), -1, 1, DType.FLOAT32);
-        for (Padding padding : Padding.values()) {
-            for (Tensor bias : new Tensor[] {b, null}) {
-                Tensor predicted = NN.conv1d(x, w, bias, 1, padding, 2);
-                assertFalse(Tensor.recordsGradient(x, w, bias));
-                Tensor trained = NN.conv1d(x, w.requiringGrad(), bias, 1, padding, 2);
-                assertTrue(trained.requiresGrad());
-                assertEquals(trained.shape(), predicted.shape());
-                assertArrayEquals(trained.toDoubleArray(), predicted.toDoubleArray(), 1e-5, padding + (bias == null ? " no bias" : ""));
+        var x = Tensor.uniform(Shape.of(120, 61, 5), -1, 1, DType.FLOAT32);   // 7,200-7,320 rows: two im2col blocks
+        boolean before = HostMath.usesVectorApi();
+        HostMath.useVectorApi(vectorApi);
+        try {
+            for (int filters : new int[] {6, 40}) {                            // part of a vector; two and a half of 16
+                var w = Tensor.uniform(Shape.of(4, 5, filters), -1, 1, DType.FLOAT32);
+                var b = Tensor.uniform(Shape.of(filters), -1, 1, DType.FLOAT32);
+                for (Padding padding : Padding.values()) {
+                    for (int[] strideAndDilation : new int[][] {{1, 1}, {2, 1}, {1, 2}}) {
+                        for (Tensor bias : new Tensor[] {b, null}) {
+                            int stride = strideAndDilation[0], dilation = strideAndDilation[1];
+                            String name = padding + " stride " + stride + " dilation " + dilation + " filters " + filters + (bias == null ? " no bias" : "");
+                            Tensor predicted = NN.conv1d(x, w, bias, stride, padding, dilation);
+                            assertFalse(Tensor.recordsGradient(x, w, bias));
+                            Tensor trained = NN.conv1d(x, w.requiringGrad(), bias, stride, padding, dilation);
+                            assertTrue(trained.requiresGrad());
+                            assertEquals(trained.shape(), predicted.shape(), name);
+                            assertArrayEquals(trained.toDoubleArray(), predicted.toDoubleArray(), 1e-5, name);
+                        }
+                    }
+                }
             }
+        } finally {
+            HostMath.useVectorApi(before);
         }
     }
 
