@@ -182,15 +182,16 @@ final class HostLoops {
      * native scratch (cache-sized, with a column of ones that multiplies a bias row appended to the kernel) and one
      * GEMM per block into the output. The training path's whole-batch columns (8 MB for IMDB's batch of 256) cost
      * page faults and cache misses, and the bias a second pass. x [B, T, C], kernel [K, C, F], bias [F] or null →
-     * [B, T', F].
+     * [B, T', F], then relu when asked.
      */
-    static INDArray conv1dPrediction(INDArray x, INDArray kernel, INDArray bias, int stride, int dilation, long left, long outSteps) {
+    static INDArray conv1dPrediction(INDArray x, INDArray kernel, INDArray bias, int stride, int dilation, long left, long outSteps,
+                                     boolean relu) {
         int batch = (int) x.size(0), steps = (int) x.size(1), channels = (int) x.size(2);
         int size = (int) kernel.size(0), filters = (int) kernel.size(2), taps = size * channels, width = taps + (bias == null ? 0 : 1);
         int rows = Math.toIntExact(batch * outSteps), blockRows = Math.max(1, PREDICTION_BLOCK_FLOATS / width);
         INDArray out = Nd4j.createUninitialized(DataType.FLOAT, batch, outSteps, filters);
         if (out.length() == 0) return out;
-        if (dilation == 1 && HostMath.usesVectorApi()) return conv1dDirect(x, kernel, bias, stride, (int) left, (int) outSteps, out);
+        if (dilation == 1 && HostMath.usesVectorApi()) return conv1dDirect(x, kernel, bias, stride, (int) left, (int) outSteps, relu, out);
         float[] in = floats(x, 0), zeros = new float[taps];
         FloatPointer block = nativeFloatScratch((long) Math.min(rows, blockRows) * width);
         FloatBuffer columns = block.position(0).asBuffer();
@@ -208,6 +209,7 @@ final class HostLoops {
                 CpuBlas.sgemm(count, filters, width, block, 0, width, false, weights, 0, filters, false, output, (long) start * filters, filters);
             }
         }
+        if (relu) reluInPlace(out);
         return out;
     }
 
@@ -220,7 +222,8 @@ final class HostLoops {
      * are padded to whole vectors. W1's prediction of 256 took 1.7x less time in its convolution's GEMM than OpenBLAS
      * on im2col's columns.
      */
-    private static INDArray conv1dDirect(INDArray x, INDArray kernel, INDArray bias, int stride, int left, int outSteps, INDArray out) {
+    private static INDArray conv1dDirect(INDArray x, INDArray kernel, INDArray bias, int stride, int left, int outSteps, boolean relu,
+                                         INDArray out) {
         int batch = (int) x.size(0), steps = (int) x.size(1), channels = (int) x.size(2);
         int size = (int) kernel.size(0), filters = (int) kernel.size(2), width = size * channels, rows = batch * outSteps;
         int lanes = VectorMath.lanes(), padded = (filters + lanes - 1) / lanes * lanes;
@@ -242,6 +245,7 @@ final class HostLoops {
         for (int from = 0; from < rows; from += blockRows) {
             int to = Math.min(rows, from + blockRows);
             VectorMath.convolveRows(in, paddedSteps, channels, stride, outSteps, width, weights, shift, padded, result, from, to);
+            if (relu) for (int i = 0; i < (to - from) * padded; i++) result[i] = Math.max(result[i], 0f);
             if (padded == filters) target.put(from * filters, result, 0, (to - from) * filters);
             else for (int r = from; r < to; r++) target.put(r * filters, result, (r - from) * padded, filters);
         }

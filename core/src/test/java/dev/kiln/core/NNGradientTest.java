@@ -23,6 +23,7 @@ class NNGradientTest {
         check(in -> NN.conv1d(in.get(0), in.get(1), in.get(2), 2, Padding.SAME, 1), random(1, 6, 2), random(2, 2, 3), random(3));
         check(in -> NN.conv1d(in.get(0), in.get(1), in.get(2), 1, Padding.CAUSAL, 2), random(2, 6, 2), random(2, 2, 2), random(2));
         check(in -> NN.conv1d(in.get(0), in.get(1), null, 1, Padding.VALID, 2), random(1, 7, 2), random(3, 2, 2));
+        check(in -> NN.conv1d(in.get(0), in.get(1), in.get(2), 1, Padding.SAME, 1, true), random(2, 6, 3), random(3, 3, 2), random(2));
     }
 
     @Test

@@ -91,7 +91,7 @@ class NNValuesTest {
      * Prediction's float32 conv1d equals the training path in both of its ways: im2col blocks with the bias as a
      * column of ones (over more rows than one block holds), and the Vector API's direct convolution for undilated
      * kernels (filters padded to whole vectors, with a row count that is not a multiple of its four rows); for every
-     * padding, stride and dilation, with and without bias.
+     * padding, stride and dilation, with and without bias, and with relu fused into the output.
      */
     @ParameterizedTest(name = "Vector API {0}")
     @ValueSource(booleans = {false, true})
@@ -115,6 +115,8 @@ class NNValuesTest {
                             assertTrue(trained.requiresGrad());
                             assertEquals(trained.shape(), predicted.shape(), name);
                             assertArrayEquals(trained.toDoubleArray(), predicted.toDoubleArray(), 1e-5, name);
+                            Tensor predictedRelu = NN.conv1d(x, w, bias, stride, padding, dilation, true);
+                            assertArrayEquals(trained.relu().toDoubleArray(), predictedRelu.toDoubleArray(), 1e-5, name + " relu");
                         }
                     }
                 }

@@ -50,7 +50,7 @@ public enum Activation implements UnaryOperator<Tensor> {
     public Tensor apply(Tensor x) { return function.apply(x); }
 
     /**
-     * The activation of a layer's own pre-activation, which nothing else reads (Dense's and Conv1D's): relu
+     * The activation of a layer's own pre-activation, which nothing else reads (Dense's): relu
      * overwrites it in place when it records no gradient, as in prediction, which saves an array and a pass;
      * every other case is {@link #apply}.
      */

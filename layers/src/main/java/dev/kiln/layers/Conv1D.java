@@ -113,8 +113,9 @@ public final class Conv1D extends Layer {
 
     @Override
     protected Tensor call(Tensor inputs, boolean training) {
-        var x = NN.conv1d(inputs, kernel, bias, config.strides(), config.padding(), config.dilationRate());  // [B, T', F]
-        return config.activation().applyToOwn(x);
+        boolean relu = config.activation() == Activation.RELU;                // fused into the convolution's output
+        var x = NN.conv1d(inputs, kernel, bias, config.strides(), config.padding(), config.dilationRate(), relu);  // [B, T', F]
+        return relu ? x : config.activation().apply(x);
     }
 
     @Override
