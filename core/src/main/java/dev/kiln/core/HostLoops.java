@@ -664,7 +664,7 @@ final class HostLoops {
 
     /** Which input row output row {@code row} compares in pass {@code pass}. */
     @FunctionalInterface
-    private interface RowSource {
+    interface RowSource {
         int row(int row, int pass);
     }
 
@@ -676,11 +676,29 @@ final class HostLoops {
      */
     private static float[] maxOfGatheredRows(float[] in, int rows, int width, int passes, RowSource source) {
         int n = rows * width;
+        if (HostMath.usesVectorApi() && width >= VectorMath.lanes()) return maxOfRows(in, rows, width, passes, source);
         float[] maxima = floatScratch(1, n), lined = floatScratch(2, n);
         for (int pass = 0; pass < passes; pass++) {
             float[] into = pass == 0 ? maxima : lined;
             for (int r = 0; r < rows; r++) System.arraycopy(in, source.row(r, pass) * width, into, r * width, width);
             if (pass > 0) for (int i = 0; i < n; i++) maxima[i] = Math.max(maxima[i], lined[i]);
+        }
+        return maxima;
+    }
+
+    /**
+     * {@link #maxOfGatheredRows} in the Vector API, which compares rows at any offsets in place: no copies to line
+     * them up. Whole vectors of each row in lanes, the columns after them one by one.
+     */
+    private static float[] maxOfRows(float[] in, int rows, int width, int passes, RowSource source) {
+        float[] maxima = floatScratch(1, rows * width);
+        int columns = VectorMath.maxOfRows(in, rows, width, passes, source, maxima);
+        for (int r = 0; r < rows && columns < width; r++) {
+            for (int c = columns; c < width; c++) {
+                float max = in[source.row(r, 0) * width + c];
+                for (int p = 1; p < passes; p++) max = Math.max(max, in[source.row(r, p) * width + c]);
+                maxima[r * width + c] = max;
+            }
         }
         return maxima;
     }

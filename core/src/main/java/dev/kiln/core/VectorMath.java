@@ -211,4 +211,23 @@ final class VectorMath {
         for (int k = 0; k < width; k++) sum = FloatVector.broadcast(FLOATS, x[start + k]).fma(FloatVector.fromArray(FLOATS, w, k * f + c), sum);
         sum.intoArray(out, o);
     }
+
+    /**
+     * maxima[r·width + c] = the maximum over passes p of in[source.row(r, p)·width + c], as Math.max (NaN wins), for
+     * the columns of whole vectors; returns the column where the rest of each row starts. Max pooling's and a
+     * reduce-max's rows, compared where they lie: HostLoops' plain loops copy them in line first, since C2 vectorizes
+     * a maximum only at equal indices.
+     */
+    static int maxOfRows(float[] in, int rows, int width, int passes, HostLoops.RowSource source, float[] maxima) {
+        int end = FLOATS.loopBound(width);
+        for (int r = 0; r < rows; r++) {
+            int first = source.row(r, 0) * width;
+            for (int c = 0; c < end; c += LANES) {
+                FloatVector max = FloatVector.fromArray(FLOATS, in, first + c);
+                for (int p = 1; p < passes; p++) max = max.max(FloatVector.fromArray(FLOATS, in, source.row(r, p) * width + c));
+                max.intoArray(maxima, r * width + c);
+            }
+        }
+        return end;
+    }
 }

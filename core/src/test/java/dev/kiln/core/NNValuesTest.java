@@ -287,17 +287,32 @@ class NNValuesTest {
         return out;
     }
 
-    /** Prediction's float32 max pooling (values only) equals the training path's argmax and gather. */
-    @Test
-    void maxPoolPredictionPathMatchesTheTrainingPath() {
+    /**
+     * Prediction's float32 max pooling and reduce-max (values only) equal the training path's argmax and gather, in
+     * both ways of comparing rows (lined up by copies, or in the Vector API's lanes with a scalar tail): 4 channels,
+     * and 20, one vector of 16 and 4 more.
+     */
+    @ParameterizedTest(name = "Vector API {0}")
+    @ValueSource(booleans = {false, true})
+    void maxPoolPredictionPathMatchesTheTrainingPath(boolean vectorApi) {
         Kiln.seed(6);
-        var x = Tensor.uniform(Shape.of(3, 11, 4), -1, 1, DType.FLOAT32);
-        for (Padding padding : new Padding[] {Padding.VALID, Padding.SAME}) {
-            for (int[] poolAndStride : new int[][] {{2, 2}, {3, 1}, {3, 2}}) {
-                Tensor predicted = NN.maxPool1d(x, poolAndStride[0], poolAndStride[1], padding);
-                Tensor trained = NN.maxPool1d(x.requiringGrad(), poolAndStride[0], poolAndStride[1], padding);
-                assertArrayEquals(trained.toDoubleArray(), predicted.toDoubleArray(), 0, padding + " " + poolAndStride[0] + "/" + poolAndStride[1]);
+        boolean before = HostMath.usesVectorApi();
+        HostMath.useVectorApi(vectorApi);
+        try {
+            for (int channels : new int[] {4, 20}) {
+                var x = Tensor.uniform(Shape.of(3, 11, channels), -1, 1, DType.FLOAT32);
+                for (Padding padding : new Padding[] {Padding.VALID, Padding.SAME}) {
+                    for (int[] poolAndStride : new int[][] {{2, 2}, {3, 1}, {3, 2}}) {
+                        Tensor predicted = NN.maxPool1d(x, poolAndStride[0], poolAndStride[1], padding);
+                        Tensor trained = NN.maxPool1d(x.requiringGrad(), poolAndStride[0], poolAndStride[1], padding);
+                        String name = padding + " " + poolAndStride[0] + "/" + poolAndStride[1] + ", " + channels + " channels";
+                        assertArrayEquals(trained.toDoubleArray(), predicted.toDoubleArray(), 0, name);
+                    }
+                }
+                assertArrayEquals(x.requiringGrad().max(1).toDoubleArray(), x.max(1).toDoubleArray(), 0, "reduce-max, " + channels + " channels");
             }
+        } finally {
+            HostMath.useVectorApi(before);
         }
     }
 
