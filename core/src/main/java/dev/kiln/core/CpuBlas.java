@@ -4,9 +4,13 @@ import static org.bytedeco.openblas.global.openblas_nolapack.CblasNoTrans;
 import static org.bytedeco.openblas.global.openblas_nolapack.CblasRowMajor;
 import static org.bytedeco.openblas.global.openblas_nolapack.CblasTrans;
 import static org.bytedeco.openblas.global.openblas_nolapack.blas_set_num_threads;
+import static org.bytedeco.openblas.global.openblas_nolapack.cblas_daxpy;
+import static org.bytedeco.openblas.global.openblas_nolapack.cblas_dcopy;
 import static org.bytedeco.openblas.global.openblas_nolapack.cblas_dgemm;
 import static org.bytedeco.openblas.global.openblas_nolapack.cblas_dgemv;
 import static org.bytedeco.openblas.global.openblas_nolapack.cblas_dger;
+import static org.bytedeco.openblas.global.openblas_nolapack.cblas_saxpy;
+import static org.bytedeco.openblas.global.openblas_nolapack.cblas_scopy;
 import static org.bytedeco.openblas.global.openblas_nolapack.cblas_sgemm;
 import static org.bytedeco.openblas.global.openblas_nolapack.cblas_sgemv;
 import static org.bytedeco.openblas.global.openblas_nolapack.cblas_sger;
@@ -174,6 +178,30 @@ final class CpuBlas {
         a.position(0);
         b.position(0);
         c.position(0);
+    }
+
+    /**
+     * y += x for two dense row-major arrays ({@link Gemm#isDense}) of one float type and length, as one cblas ?axpy:
+     * the gradient sums of backpropagation. ND4J's addi woke its second OpenMP thread for each call: 62-74 µs for
+     * W3's [32, 100, 32] gradients, against 5-6 µs here.
+     */
+    static void addInPlace(INDArray y, INDArray x) {
+        int n = Math.toIntExact(y.length());
+        boolean isDouble = y.dataType() == DataType.DOUBLE;
+        Pointer py = pointer(y, isDouble), px = pointer(x, isDouble);
+        threadsFor(n);
+        if (isDouble) cblas_daxpy(n, 1.0, (DoublePointer) px, 1, (DoublePointer) py, 1);
+        else cblas_saxpy(n, 1f, (FloatPointer) px, 1, (FloatPointer) py, 1);
+    }
+
+    /** y = x for two dense row-major arrays of one float type and length, as one cblas ?copy. */
+    static void copy(INDArray x, INDArray y) {
+        int n = Math.toIntExact(y.length());
+        boolean isDouble = y.dataType() == DataType.DOUBLE;
+        Pointer py = pointer(y, isDouble), px = pointer(x, isDouble);
+        threadsFor(n);
+        if (isDouble) cblas_dcopy(n, (DoublePointer) px, 1, (DoublePointer) py, 1);
+        else cblas_scopy(n, (FloatPointer) px, 1, (FloatPointer) py, 1);
     }
 
     /**

@@ -313,14 +313,14 @@ public final class Tensor {
      */
     private void accumulate(INDArray g, boolean fresh) {
         if (gradValid && gradBorrowed) {
-            grad = temp(grad.add(g));
+            grad = temp(sum(grad, g));
             gradBorrowed = false;
             if (fresh) MemoryScope.track(g);
         } else if (gradValid) {
-            grad.addi(g);
+            addInPlace(grad, g);
             if (fresh) MemoryScope.track(g);
         } else if (isLeaf() && grad != null && Arrays.equals(grad.shape(), g.shape())) {
-            grad.assign(g);                       // a leaf reuses its buffer from the previous step
+            copyInto(g, grad);                    // a leaf reuses its buffer from the previous step
             if (fresh) MemoryScope.track(g);
         } else if (isLeaf()) {
             grad = g.dup();                       // lives as long as the leaf: not recorded in any scope
@@ -331,6 +331,35 @@ public final class Tensor {
             if (fresh) MemoryScope.track(g);
         }
         gradValid = true;
+    }
+
+    /*
+     * Gradient sums and copies of same-shape arrays: one BLAS call each on the CPU when both are dense and of one
+     * float type (CpuBlas.addInPlace says why), ND4J's ops otherwise.
+     */
+
+    private static boolean blasOperands(INDArray a, INDArray b) {
+        DataType type = a.dataType();
+        return HostLoops.enabled() && type == b.dataType() && (type == DataType.FLOAT || type == DataType.DOUBLE) && Gemm.isDense(a)
+                && Gemm.isDense(b);
+    }
+
+    private static INDArray sum(INDArray a, INDArray b) {
+        if (!blasOperands(a, b)) return a.add(b);
+        INDArray out = Nd4j.createUninitialized(a.dataType(), a.shape());
+        CpuBlas.copy(a, out);
+        CpuBlas.addInPlace(out, b);
+        return out;
+    }
+
+    private static void addInPlace(INDArray target, INDArray g) {
+        if (blasOperands(target, g)) CpuBlas.addInPlace(target, g);
+        else target.addi(g);
+    }
+
+    private static void copyInto(INDArray g, INDArray target) {
+        if (blasOperands(g, target)) CpuBlas.copy(g, target);
+        else target.assign(g);
     }
 
     private void checkGradShape(INDArray g, String op, int inputIndex) {

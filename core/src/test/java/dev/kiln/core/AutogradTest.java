@@ -35,6 +35,18 @@ class AutogradTest {
         assertArrayEquals(new double[] {Math.exp(0.5) + 3 + 1, Math.exp(2) + 3 + 4}, x.grad().toDoubleArray(), 1e-12);
     }
 
+    /** Float32 gradient sums take BLAS calls on the CPU: a borrowed gradient summed, one added in place, a leaf's buffer reused. */
+    @Test
+    void float32GradientsOfASharedIntermediateSumAndALeafReusesItsBuffer() {
+        var x = Tensor.of(new float[] {1, -2, 3, 4}, 2, 2).requiringGrad();
+        for (int pass = 0; pass < 2; pass++) {
+            var h = x.mul(2.0);                                       // read by add (twice) and by mul
+            h.add(h).mul(h).sum().backward();                         // Σ 2h², h = 2x: d/dx = 16x
+            assertArrayEquals(new float[] {16, -32, 48, 64}, x.grad().toFloatArray(), "pass " + pass);
+            x.zeroGrad();
+        }
+    }
+
     @Test
     void aTenThousandStepChainDoesNotOverflowTheStack() {
         var x = Tensor.of(new double[] {1.0}, 1).requiringGrad();
