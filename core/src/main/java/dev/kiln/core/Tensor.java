@@ -334,31 +334,19 @@ public final class Tensor {
     }
 
     /*
-     * Gradient sums and copies of same-shape arrays: one BLAS call each on the CPU when both are dense and of one
-     * float type (CpuBlas.addInPlace says why), ND4J's ops otherwise.
+     * Gradient sums and copies of same-shape arrays: BLAS calls on the CPU for dense arrays of one float type
+     * (Broadcast.onHost), ND4J's ops otherwise.
      */
 
-    private static boolean blasOperands(INDArray a, INDArray b) {
-        DataType type = a.dataType();
-        return HostLoops.enabled() && type == b.dataType() && (type == DataType.FLOAT || type == DataType.DOUBLE) && Gemm.isDense(a)
-                && Gemm.isDense(b);
-    }
-
-    private static INDArray sum(INDArray a, INDArray b) {
-        if (!blasOperands(a, b)) return a.add(b);
-        INDArray out = Nd4j.createUninitialized(a.dataType(), a.shape());
-        CpuBlas.copy(a, out);
-        CpuBlas.addInPlace(out, b);
-        return out;
-    }
+    private static INDArray sum(INDArray a, INDArray b) { return Broadcast.onHost(a, b) ? CpuBlas.sum(a, b, 1) : a.add(b); }
 
     private static void addInPlace(INDArray target, INDArray g) {
-        if (blasOperands(target, g)) CpuBlas.addInPlace(target, g);
+        if (Broadcast.onHost(target, g)) CpuBlas.addInPlace(target, g, 1);
         else target.addi(g);
     }
 
     private static void copyInto(INDArray g, INDArray target) {
-        if (blasOperands(g, target)) CpuBlas.copy(g, target);
+        if (Broadcast.onHost(g, target)) CpuBlas.copy(g, target);
         else target.assign(g);
     }
 
