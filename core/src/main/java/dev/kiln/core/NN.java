@@ -111,8 +111,8 @@ public final class NN {
 
     /**
      * {@link #conv1d(Tensor, Tensor, Tensor, int, Padding, int)}, then relu when {@code relu} is set, as Conv1D with a
-     * relu activation: in prediction the relu is applied to each block of the output while it is in cache, which
-     * saved W1's prediction a pass over its [256, 96, 32] activations (8% of its time).
+     * relu activation. In prediction with the Vector API the relu is applied to each block of the output while it is
+     * in cache, which saved W1's prediction a pass over its [256, 96, 32] activations.
      */
     public static Tensor conv1d(Tensor x, Tensor kernel, Tensor bias, int stride, Padding padding, int dilation, boolean relu) {
         Shape xs = x.shape();

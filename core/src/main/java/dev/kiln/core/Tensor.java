@@ -313,7 +313,7 @@ public final class Tensor {
      */
     private void accumulate(INDArray g, boolean fresh) {
         if (gradValid && gradBorrowed) {
-            grad = temp(sum(grad, g));
+            grad = temp(Broadcast.apply("add", grad, g));
             gradBorrowed = false;
             if (fresh) MemoryScope.track(g);
         } else if (gradValid) {
@@ -334,11 +334,9 @@ public final class Tensor {
     }
 
     /*
-     * Gradient sums and copies of same-shape arrays: BLAS calls on the CPU for dense arrays of one float type
-     * (Broadcast.onHost), ND4J's ops otherwise.
+     * Gradient sums and copies in place: BLAS calls on the CPU for dense arrays of one float type (Broadcast.onHost),
+     * ND4J's ops otherwise. A sum into a new array is Broadcast.apply's add, which takes the same path.
      */
-
-    private static INDArray sum(INDArray a, INDArray b) { return Broadcast.onHost(a, b) ? CpuBlas.sum(a, b, 1) : a.add(b); }
 
     private static void addInPlace(INDArray target, INDArray g) {
         if (Broadcast.onHost(target, g)) CpuBlas.addInPlace(target, g, 1);
