@@ -314,6 +314,29 @@ final class HostLoops {
         }
     }
 
+    /**
+     * g [outer, inner] (any shape of that many elements) times scale, each row repeated {@code repeats} times: an
+     * array of {@code shape} = [outer, repeats, inner] in row-major order. Each row is scaled once, then copied.
+     */
+    static INDArray repeatRows(INDArray g, int outer, int repeats, int inner, double scale, long[] shape) {
+        INDArray out = Nd4j.createUninitialized(g.dataType(), shape);
+        int n = outer * repeats * inner;
+        if (n == 0) return out;
+        if (g.dataType() == DataType.DOUBLE) {
+            double[] from = doubles(g, 0), to = doubleScratch(1, n);
+            for (int i = 0; i < outer * inner; i++) from[i] *= scale;
+            for (int o = 0; o < outer; o++) for (int r = 0; r < repeats; r++) System.arraycopy(from, o * inner, to, (o * repeats + r) * inner, inner);
+            out.data().asNioDouble().put(to, 0, n);
+        } else {
+            float[] from = floats(g, 0), to = floatScratch(1, n);
+            float s = (float) scale;
+            for (int i = 0; i < outer * inner; i++) from[i] *= s;
+            for (int o = 0; o < outer; o++) for (int r = 0; r < repeats; r++) System.arraycopy(from, o * inner, to, (o * repeats + r) * inner, inner);
+            out.data().asNioFloat().put(to, 0, n);
+        }
+        return out;
+    }
+
     /** a·b element-wise in a new array, for dense same-shape arrays of one float type (Broadcast.onHost). */
     static INDArray multiply(INDArray a, INDArray b) {
         int n = Math.toIntExact(a.length());

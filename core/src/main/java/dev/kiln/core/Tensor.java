@@ -633,7 +633,7 @@ public final class Tensor {
     public Tensor sum(boolean keepDims, int... axes) {
         int[] dims = resolveAxes(axes);
         INDArray out = value.sum(keepDims, dims);
-        return derive("sum", out, g -> grads(Broadcast.expandTo(g, keptShape(dims), value.shape())), this);
+        return derive("sum", out, g -> grads(Broadcast.expandTo(g, keptShape(dims), value.shape(), 1)), this);
     }
 
     public Tensor sum(int... axes) { return sum(false, axes); }
@@ -645,7 +645,7 @@ public final class Tensor {
         for (int d : dims) count *= value.size(d);
         double scale = 1.0 / count;
         INDArray out = value.mean(keepDims, dims);
-        return derive("mean", out, g -> grads(Broadcast.expandTo(g, keptShape(dims), value.shape()).muli(scale)), this);
+        return derive("mean", out, g -> grads(Broadcast.expandTo(g, keptShape(dims), value.shape(), scale)), this);
     }
 
     public Tensor mean(int... axes) { return mean(false, axes); }

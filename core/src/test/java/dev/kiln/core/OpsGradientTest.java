@@ -91,6 +91,8 @@ class OpsGradientTest {
         check(in -> in.get(0).mean(-1), random(2, 3));
         check(in -> in.get(0).mean(true, 1), random(2, 3, 2));
         check(in -> in.get(0).mean(), random(4));
+        check(in -> in.get(0).mean(true, 1, 2), random(2, 3, 2, 3));             // two adjacent axes: one run of rows
+        check(in -> in.get(0).mean(false, 0, 2), random(2, 3, 2));              // not adjacent: ND4J's broadcast
         check(in -> in.get(0).max(1), random(2, 5));
         check(in -> in.get(0).max(true, 0, 1), random(3, 2, 2));
     }
