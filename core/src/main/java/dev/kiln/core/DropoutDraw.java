@@ -26,6 +26,11 @@ final class DropoutDraw {
         this.scaleBits = Float.floatToRawIntBits((float) (1 / (1 - rate)));
     }
 
+    /** A draw from {@code seed}, or when it is null from a seed that Kiln's global generator (ND4J's, Kiln.seed) draws. */
+    static DropoutDraw seeded(Long seed, double rate) {
+        return new DropoutDraw(seed != null ? seed : Nd4j.getRandom().nextLong(), rate);
+    }
+
     /**
      * factors[0, n) = the first n factors of stream {@code stream}, from 32 random bits each, without branches: a
      * branch on random bits is mispredicted at every tenth value (a third of the draw's time), as was converting each

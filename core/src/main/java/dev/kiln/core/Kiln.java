@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
  * {@code OMP_WAIT_POLICY=PASSIVE} in the environment before the JVM starts (the launcher and the build do). OpenBLAS's
  * own worker threads (Kiln's GEMMs) spin for 2^28 cycles after each call unless {@code OPENBLAS_THREAD_TIMEOUT}
  * says otherwise; the launcher and the build set 20, which kept W1 from halving its speed on 2 cores (README, "Threads").
- * The count is also how many parts {@link SideBySide} cuts a prediction batch into.
+ * The count is also how many parts {@link SideBySide} cuts a prediction batch, and attention's blocks, into.
  */
 public final class Kiln {
 

@@ -277,7 +277,7 @@ public final class NN {
         long[] maskShape = noiseShape == null ? x.array().shape() : noiseShape.dims();
         long count = Shape.of(maskShape).size();
         if (HostLoops.enabled() && x.dtype() == DType.FLOAT32 && count <= Integer.MAX_VALUE) {
-            INDArray factors = new DropoutDraw(seed != null ? seed : Nd4j.getRandom().nextLong(), rate).factors(maskShape);
+            INDArray factors = DropoutDraw.seeded(seed, rate).factors(maskShape);
             MemoryScope.track(factors);
             return x.mul(Tensor.fromArray(factors));
         }
@@ -360,7 +360,7 @@ public final class NN {
             Tensor weights = dropout(attentionWeights(query, key, mask), dropoutRate, null, seed);
             return weights.matmul(value.permute(0, 2, 1, 3)).permute(0, 2, 1, 3);
         }
-        DropoutDraw dropout = dropoutRate == 0 ? null : new DropoutDraw(seed != null ? seed : Nd4j.getRandom().nextLong(), dropoutRate);
+        DropoutDraw dropout = dropoutRate == 0 ? null : DropoutDraw.seeded(seed, dropoutRate);
         long[] weightsShape = {q.get(0), q.get(2), q.get(1), k.get(1)};
         INDArray weights = gradient ? Tensor.temp(Nd4j.createUninitialized(DataType.FLOAT, weightsShape)) : null;
         INDArray dropped = gradient && dropout != null ? Tensor.temp(Nd4j.createUninitialized(DataType.FLOAT, weightsShape)) : weights;
