@@ -554,5 +554,8 @@ class NNValuesTest {
         var m = assertThrows(IllegalArgumentException.class, () -> NN.dotProductAttention(Tensor.zeros(Shape.of(2, 5, 2, 4), DType.FLOAT32),
                 Tensor.zeros(Shape.of(2, 7, 2, 4), DType.FLOAT32), Tensor.zeros(Shape.of(2, 7, 2, 3), DType.FLOAT32), Tensor.ones(Shape.of(2, 7, 5), DType.FLOAT32)));
         assertTrue(m.getMessage().contains("mask [2 or 1, 5 or 1, 7 or 1]") && m.getMessage().contains("[2, 7, 5]"), m.getMessage());
+        var r = assertThrows(IllegalArgumentException.class, () -> NN.dotProductAttention(Tensor.zeros(Shape.of(2, 5, 2, 4), DType.FLOAT32),
+                Tensor.zeros(Shape.of(2, 7, 2, 4), DType.FLOAT32), Tensor.zeros(Shape.of(2, 7, 2, 3), DType.FLOAT32), null, 1.0, null));
+        assertTrue(r.getMessage().contains("dropout rate in [0, 1)") && r.getMessage().contains("1.0"), r.getMessage());
     }
 }
