@@ -2,6 +2,7 @@ package dev.kiln.core;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -227,6 +228,34 @@ final class VectorMath {
                 for (int p = 1; p < passes; p++) max = max.max(FloatVector.fromArray(FLOATS, in, source.row(r, p) * width + c));
                 max.intoArray(maxima, r * width + c);
             }
+        }
+        return end;
+    }
+
+    private static final VectorSpecies<Long> LONGS = LongVector.SPECIES_PREFERRED;
+
+    /**
+     * {@link DropoutDraw#fill}'s factors for whole vectors of outputs: lane j of a step holds SplitMix64's output
+     * number i + j + 1, mix(start + (i + j + 1)·γ), and its two 32-bit halves, read as the int lanes they already
+     * are, decide two factors (kept: unsigned bits ≥ dropBelow, compared with the sign bit flipped). Returns how many
+     * factors were written, an even number; the scalar loop continues from there with the same outputs.
+     */
+    static int dropoutFactors(float[] factors, int n, long start, long dropBelow, int scaleBits) {
+        int longLanes = LONGS.length(), step = 2 * longLanes, end = n - n % step;
+        long[] counts = new long[longLanes];
+        for (int j = 0; j < longLanes; j++) counts[j] = j + 1;
+        LongVector z = LongVector.fromArray(LONGS, counts, 0).mul(DropoutDraw.GAMMA).add(start);
+        LongVector advance = LongVector.broadcast(LONGS, longLanes * DropoutDraw.GAMMA);
+        int threshold = (int) (dropBelow - (1L << 31));
+        IntVector zeros = LongVector.zero(LONGS).reinterpretAsInts();
+        for (int i = 0; i < end; i += step) {
+            LongVector bits = z.lanewise(VectorOperators.LSHR, 30).lanewise(VectorOperators.XOR, z).mul(0xBF58476D1CE4E5B9L);
+            bits = bits.lanewise(VectorOperators.LSHR, 27).lanewise(VectorOperators.XOR, bits).mul(0x94D049BB133111EBL);
+            bits = bits.lanewise(VectorOperators.LSHR, 31).lanewise(VectorOperators.XOR, bits);
+            IntVector halves = bits.reinterpretAsInts();
+            VectorMask<Integer> kept = halves.lanewise(VectorOperators.XOR, Integer.MIN_VALUE).compare(VectorOperators.GE, threshold);
+            zeros.blend(scaleBits, kept).reinterpretAsFloats().intoArray(factors, i);
+            z = z.add(advance);
         }
         return end;
     }

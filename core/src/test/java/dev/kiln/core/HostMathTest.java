@@ -33,6 +33,31 @@ class HostMathTest {
         }
     }
 
+    /**
+     * Dropout's factors are SplittableRandom's outputs, two per long, in both paths: the Vector API's eight outputs at a
+     * time and the scalar loop, for lengths that end inside a vector and inside a long, at rates from 0 to near 1.
+     */
+    @ParameterizedTest(name = "Vector API {0}")
+    @ValueSource(booleans = {false, true})
+    void dropoutFactorsAreSplittableRandomsOutputs(boolean vectorApi) {
+        HostMath.useVectorApi(vectorApi);
+        for (double rate : new double[] {0, 0.1, 0.5, 0.999}) {
+            for (int n : new int[] {1, 2, 15, 16, 17, 33, 10_001}) {
+                long seed = 42, stream = 7;
+                var bits = new java.util.SplittableRandom(new java.util.SplittableRandom(seed ^ stream * DropoutDraw.GAMMA).nextLong());
+                float[] expected = new float[n], factors = new float[n];
+                float scale = (float) (1 / (1 - rate));
+                for (int i = 0; i < n; i += 2) {
+                    long draw = bits.nextLong();
+                    expected[i] = Integer.toUnsignedLong((int) draw) >= (long) (rate * 0x1p32) ? scale : 0f;
+                    if (i + 1 < n) expected[i + 1] = (draw >>> 32) >= (long) (rate * 0x1p32) ? scale : 0f;
+                }
+                new DropoutDraw(seed, rate).fill(factors, n, stream);
+                assertArrayEquals(expected, factors, "rate " + rate + ", " + n + " factors");
+            }
+        }
+    }
+
     private static final float[] EDGES = {0f, -0f, 1e-8f, -1e-8f, 0.5f, -0.5f, 20f, -20f, 87f, 88f, 89f, 100f, -87f, -88f, -100f,
         -103f, -105f, -1e9f, 1e9f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY};
 
