@@ -17,9 +17,11 @@ final class Gemm {
 
     /**
      * op(a)·op(b) into a new row-major array; a and b are 2-D, op transposes when the flag is set. On the CPU backend
-     * {@link CpuBlas} takes any strides a BLAS matrix allows; elsewhere both operands are made dense row-major first.
+     * {@link VectorGemm} takes the narrow float32 products it is faster at, and {@link CpuBlas} the others, at any
+     * strides a BLAS matrix allows; elsewhere both operands are made dense row-major first.
      */
     static INDArray matmul(INDArray a, boolean transposeA, INDArray b, boolean transposeB) {
+        if (HostLoops.enabled() && VectorGemm.takes(a, transposeA, b, transposeB)) return VectorGemm.matmul(a, transposeA, b, transposeB);
         if (HostLoops.enabled() && CpuBlas.supports(a.dataType())) return CpuBlas.matmul(a, transposeA, b, transposeB);
         long m = transposeA ? a.size(1) : a.size(0);
         long n = transposeB ? b.size(0) : b.size(1);
