@@ -130,10 +130,22 @@ class NNValuesTest {
      * The float32 attention kernel (block by block, never holding the scores) equals ND4J's composed path, forward
      * and backward, without and with dropout on the weights (the composed path multiplied by the kernel's own draw),
      * and a naive loop; with no mask, masks that broadcast along each axis, a query row whose every key is masked
-     * (all-zero weights, as Keras) and a key that is a permuted view.
+     * (all-zero weights, as Keras) and a key that is a permuted view. In both of the kernel's ways: its products in
+     * the Vector API on the heap (at depths narrower than a vector), and through BLAS.
      */
-    @Test
-    void dotProductAttentionKernelMatchesTheComposedPathForwardAndBackwardAndTheFormula() {
+    @ParameterizedTest(name = "Vector API {0}")
+    @ValueSource(booleans = {false, true})
+    void dotProductAttentionKernelMatchesTheComposedPathForwardAndBackwardAndTheFormula(boolean vectorApi) {
+        boolean before = HostMath.usesVectorApi();
+        HostMath.useVectorApi(vectorApi);
+        try {
+            attentionKernelMatchesTheComposedPathAndTheFormula();
+        } finally {
+            HostMath.useVectorApi(before);
+        }
+    }
+
+    private static void attentionKernelMatchesTheComposedPathAndTheFormula() {
         Kiln.seed(7);
         int batch = 3, tq = 5, tk = 7, heads = 2, depth = 4, valueDepth = 3;
         var query = Tensor.uniform(Shape.of(batch, tq, heads, depth), -2, 2, DType.FLOAT32);
