@@ -7,7 +7,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * Heap copies of dense float32 arrays for update rules written as plain loops on the CPU backend, where one loop
  * beats ND4J's per-op dispatch and its fused updater kernels several times over. The copies are bulk (memcpy
- * speed) into per-thread scratch arrays that are reused from step to step.
+ * speed), a chunk at a time, into per-thread scratch arrays that are reused from step to step.
  */
 final class HostArrays {
 
@@ -26,17 +26,13 @@ final class HostArrays {
         return true;
     }
 
-    /** {@code array}'s values in scratch slot {@code slot} (0 … 3), valid until that slot is loaded again. */
-    static float[] load(INDArray array, int slot) {
-        float[][] scratch = SCRATCH.get();
-        int n = Math.toIntExact(array.length());
-        if (scratch[slot].length < n) scratch[slot] = new float[n];
-        array.data().asNioFloat().get(0, scratch[slot], 0, n);
-        return scratch[slot];
-    }
+    /** The floats per chunk of an update rule's loop: four arrays' chunks (64 KiB) stay in the core's L1 and L2 caches. */
+    static final int CHUNK = 4096;
 
-    /** Writes the first length(array) values back into {@code array}. */
-    static void store(float[] values, INDArray array) {
-        array.data().asNioFloat().put(0, values, 0, Math.toIntExact(array.length()));
+    /** Scratch slot {@code slot} (0 … 3) of at least {@code length} floats, reused from step to step. */
+    static float[] scratch(int slot, int length) {
+        float[][] scratch = SCRATCH.get();
+        if (scratch[slot].length < length) scratch[slot] = new float[length];
+        return scratch[slot];
     }
 }

@@ -74,6 +74,24 @@ class AdamTest {
         }
     }
 
+    /** The host loop runs a chunk of the arrays at a time: a variable of two chunks and a part of one, every value updated. */
+    @Test
+    void float32StepsOverSeveralChunksMatchTheFormula() {
+        int n = 2 * HostArrays.CHUNK + 3;
+        double[] w = new double[n], m = new double[n], v = new double[n];
+        for (int i = 0; i < n; i++) w[i] = Math.sin(i);
+        Tensor variable = Tensor.of(w, n).cast(DType.FLOAT32).requiringGrad();
+        var adam = new Adam(0.01);
+        for (int t = 1; t <= 3; t++) {
+            double[] g = new double[n];
+            for (int i = 0; i < n; i++) g[i] = Math.cos(i * t);
+            w = adamStep(w, g, m, v, null, t, 0.01, 0.9, 0.999, 1e-7);
+            Quadratic.setGradient(variable, g);
+            adam.apply(List.of(variable));
+            assertArrayEquals(w, variable.toDoubleArray(), 1e-5, "float32 Adam step " + t);
+        }
+    }
+
     /** With a fast-forgetting beta2 the velocity falls as the gradient shrinks, so AMSGrad's running max matters. */
     @Test
     void amsgradKeepsTheLargestVelocity() {
