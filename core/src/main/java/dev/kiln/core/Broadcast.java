@@ -34,8 +34,28 @@ final class Broadcast {
             }
         }
         shape(op, a.shape(), b.shape());
+        if (onHost(a, b) && a.dataType() == DataType.FLOAT && (op.equals("add") || op.equals("subtract") || op.equals("multiply"))) {
+            if (broadcastsAlongRows(b.shape(), a.shape())) return HostLoops.alongRows(op, a, b, false);
+            if (broadcastsAlongRows(a.shape(), b.shape())) return HostLoops.alongRows(op, b, a, true);
+        }
         return Native.first(op, new long[0], a, b);
     }
+
+    /**
+     * Whether {@code row} broadcasts over the leading axes of {@code full} (a position embedding [T, C] added to
+     * [B, T, C]): its rank is at most full's and, past leading 1s, its axes are full's last axes. Float32 arrays of
+     * these shapes run as a host loop (HostLoops.alongRows) instead of ND4J's broadcasting op.
+     */
+    private static boolean broadcastsAlongRows(long[] row, long[] full) {
+        if (row.length > full.length) return false;
+        int first = 0;
+        while (first < row.length && row[first] == 1) first++;
+        for (int d = first; d < row.length; d++) if (row[d] != full[full.length - row.length + d]) return false;
+        return true;
+    }
+
+    /** c·x in a new array: on the CPU for dense float arrays as BLAS calls (ND4J's scalar op woke a second OpenMP thread). */
+    static INDArray scaled(INDArray x, double c) { return onHost(x, x) ? CpuBlas.scaled(x, c) : x.mul(c); }
 
     /**
      * Whether a same-shape add, subtract or multiply runs as BLAS calls or a host loop: on the CPU, for dense float32
@@ -77,6 +97,13 @@ final class Broadcast {
         int count = 0;
         for (int i = 0; i < shape.length; i++) {
             if (i < lead || (target[i - lead] == 1 && shape[i] != 1)) axes[count++] = i;
+        }
+        boolean leadingAxes = count > 0 && axes[count - 1] == count - 1;       // the reduced axes are 0, 1, ..., count − 1
+        if (leadingAxes && onHost(grad, grad)) {
+            long outer = 1;
+            for (int d = 0; d < count; d++) outer *= shape[d];
+            int inner = Math.toIntExact(grad.length() / Math.max(outer, 1));
+            return Tensor.temp(CpuBlas.sumsAlong(grad, 1, Math.toIntExact(outer), inner, 1, target));
         }
         INDArray summed = Tensor.temp(grad.sum(true, Arrays.copyOf(axes, count)));
         return summed.reshape('c', target);

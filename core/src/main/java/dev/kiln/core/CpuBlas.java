@@ -9,11 +9,13 @@ import static org.bytedeco.openblas.global.openblas_nolapack.cblas_dcopy;
 import static org.bytedeco.openblas.global.openblas_nolapack.cblas_dgemm;
 import static org.bytedeco.openblas.global.openblas_nolapack.cblas_dgemv;
 import static org.bytedeco.openblas.global.openblas_nolapack.cblas_dger;
+import static org.bytedeco.openblas.global.openblas_nolapack.cblas_dscal;
 import static org.bytedeco.openblas.global.openblas_nolapack.cblas_saxpy;
 import static org.bytedeco.openblas.global.openblas_nolapack.cblas_scopy;
 import static org.bytedeco.openblas.global.openblas_nolapack.cblas_sgemm;
 import static org.bytedeco.openblas.global.openblas_nolapack.cblas_sgemv;
 import static org.bytedeco.openblas.global.openblas_nolapack.cblas_sger;
+import static org.bytedeco.openblas.global.openblas_nolapack.cblas_sscal;
 
 import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.FloatPointer;
@@ -229,19 +231,48 @@ final class CpuBlas {
 
     /** Σ over the rows of a dense row-major g [m, n] into a new [n] array, as gᵀ·1 (cblas ?gemv), without ND4J's TADs. */
     static INDArray columnSums(INDArray g) {
-        int m = (int) g.size(0), n = (int) g.size(1);
-        INDArray sums = Nd4j.createUninitialized(g.dataType(), n);
-        if (m == 0) return sums.assign(0);
-        if (n == 0) return sums;
-        boolean isDouble = g.dataType() == DataType.DOUBLE;
-        Pointer pg = pointer(g, isDouble), ps = pointer(sums, isDouble), ones = ones(m, isDouble);
-        threadsFor((long) m * n);
-        if (isDouble) cblas_dgemv(CblasRowMajor, CblasTrans, m, n, 1.0, (DoublePointer) pg, n, (DoublePointer) ones, 1, 0.0, (DoublePointer) ps, 1);
-        else cblas_sgemv(CblasRowMajor, CblasTrans, m, n, 1f, (FloatPointer) pg, n, (FloatPointer) ones, 1, 0f, (FloatPointer) ps, 1);
+        return sumsAlong(g, 1, (int) g.size(0), (int) g.size(1), 1, g.size(1));
+    }
+
+    /** c·x in a new array, for a dense row-major x of a float type: a cblas ?copy, then ?scal. */
+    static INDArray scaled(INDArray x, double c) {
+        INDArray out = Nd4j.createUninitialized(x.dataType(), x.shape());
+        copy(x, out);
+        int n = Math.toIntExact(out.length());
+        boolean isDouble = out.dataType() == DataType.DOUBLE;
+        Pointer po = pointer(out, isDouble);
+        if (isDouble) cblas_dscal(n, c, (DoublePointer) po, 1);
+        else cblas_sscal(n, (float) c, (FloatPointer) po, 1);
+        return out;
+    }
+
+    /**
+     * scale·Σ over the middle axis of a dense row-major x read as [outer, repeats, inner], into a new array of
+     * {@code shape} (outer·inner values): one ?gemv (xᵀ·1) per outer index. A sum or mean over adjacent axes, such as GlobalAveragePooling1D's
+     * over the steps, without ND4J's reduction and the second OpenMP thread it wakes.
+     */
+    static INDArray sumsAlong(INDArray x, int outer, int repeats, int inner, double scale, long... shape) {
+        INDArray sums = Nd4j.createUninitialized(x.dataType(), shape);
+        if (sums.length() == 0) return sums;
+        if (repeats == 0) return sums.assign(0);
+        boolean isDouble = x.dataType() == DataType.DOUBLE;
+        Pointer px = pointer(x, isDouble), ps = pointer(sums, isDouble), ones = ones(repeats, isDouble);
+        threadsFor((long) outer * repeats * inner);
+        for (int o = 0; o < outer; o++) {
+            px.position((long) o * repeats * inner);
+            ps.position((long) o * inner);
+            if (isDouble) {
+                cblas_dgemv(CblasRowMajor, CblasTrans, repeats, inner, scale, (DoublePointer) px, inner, (DoublePointer) ones, 1, 0.0,
+                        (DoublePointer) ps, 1);
+            } else {
+                cblas_sgemv(CblasRowMajor, CblasTrans, repeats, inner, (float) scale, (FloatPointer) px, inner, (FloatPointer) ones, 1, 0f,
+                        (FloatPointer) ps, 1);
+            }
+        }
         return sums;
     }
 
-    /** Per-thread vectors of ones, grown as needed, for {@link #addRowVector} and {@link #columnSums}. */
+    /** Per-thread vectors of ones, grown as needed, for {@link #addRowVector} and {@link #sumsAlong}. */
     private static final ThreadLocal<Pointer[]> ONES = ThreadLocal.withInitial(() -> new Pointer[] {new FloatPointer(0L), new DoublePointer(0L)});
 
     private static Pointer ones(int length, boolean isDouble) {

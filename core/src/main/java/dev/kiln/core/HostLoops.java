@@ -354,6 +354,28 @@ final class HostLoops {
     }
 
     /**
+     * a op row for every row of a, in a new array of a's shape: a dense [R, W] (any shape, read as rows of W = the row's
+     * length) and row dense [W], as NumPy broadcasts an array over the leading axes of a larger one; op is "add",
+     * "subtract" or "multiply", and {@code rowFirst} puts the row on the left (row − a). Float32 only.
+     */
+    static INDArray alongRows(String op, INDArray a, INDArray row, boolean rowFirst) {
+        int n = Math.toIntExact(a.length()), width = Math.toIntExact(row.length());
+        float[] v = floats(a, 0), r = floats(row, 2);
+        float sign = rowFirst ? -1f : 1f;
+        for (int start = 0; start < n; start += width) {
+            switch (op) {
+                case "add" -> { for (int j = 0; j < width; j++) v[start + j] += r[j]; }
+                case "subtract" -> { for (int j = 0; j < width; j++) v[start + j] = sign * (v[start + j] - r[j]); }
+                case "multiply" -> { for (int j = 0; j < width; j++) v[start + j] *= r[j]; }
+                default -> throw new IllegalArgumentException("alongRows: no host loop for " + op);
+            }
+        }
+        INDArray out = Nd4j.createUninitialized(DataType.FLOAT, a.shape());
+        out.data().asNioFloat().put(v, 0, n);
+        return out;
+    }
+
+    /**
      * max(x, 0) in a new array, as Math.max, which C2 vectorizes (0.15 ns per float here; a sign-bit mask does not
      * vectorize and ran 3x slower, and a branch mispredicts at every other element: 30x). NaN stays NaN.
      */

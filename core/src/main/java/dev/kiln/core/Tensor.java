@@ -441,7 +441,7 @@ public final class Tensor {
     public Tensor sub(double c) { return add(-c); }
 
     /** this · c.   dThis = g·c. */
-    public Tensor mul(double c) { return derive("mul", value.mul(c), g -> grads(g.mul(c)), this); }
+    public Tensor mul(double c) { return derive("mul", Broadcast.scaled(value, c), g -> grads(Broadcast.scaled(g, c)), this); }
 
     public Tensor div(double c) { return mul(1.0 / c); }
 
@@ -632,7 +632,7 @@ public final class Tensor {
     /** Sum over {@code axes} (all when none).   dx = g broadcast back over the summed axes. */
     public Tensor sum(boolean keepDims, int... axes) {
         int[] dims = resolveAxes(axes);
-        INDArray out = value.sum(keepDims, dims);
+        INDArray out = scaledSum(dims, keepDims, 1);
         return derive("sum", out, g -> grads(Broadcast.expandTo(g, keptShape(dims), value.shape(), 1)), this);
     }
 
@@ -644,11 +644,36 @@ public final class Tensor {
         long count = 1;
         for (int d : dims) count *= value.size(d);
         double scale = 1.0 / count;
-        INDArray out = value.mean(keepDims, dims);
+        INDArray out = scaledSum(dims, keepDims, scale);
         return derive("mean", out, g -> grads(Broadcast.expandTo(g, keptShape(dims), value.shape(), scale)), this);
     }
 
     public Tensor mean(int... axes) { return mean(false, axes); }
+
+    /**
+     * scale·Σ over {@code dims} (sorted): a sum (scale 1) or a mean (1/count). On the CPU, when the axes are one run of
+     * adjacent axes of a dense float array, a BLAS product per index before them ({@link CpuBlas#sumsAlong}), as for
+     * GlobalAveragePooling1D's mean over the steps: ND4J's reduction woke its second OpenMP thread for each call.
+     */
+    private INDArray scaledSum(int[] dims, boolean keepDims, double scale) {
+        boolean adjacent = dims.length > 0;
+        for (int i = 1; i < dims.length; i++) adjacent &= dims[i] == dims[i - 1] + 1;
+        if (!adjacent || value.length() == 0 || !Broadcast.onHost(value, value)) return scale == 1 ? value.sum(keepDims, dims) : value.mean(keepDims, dims);
+        long outer = 1, repeats = 1, inner = 1;
+        for (int d = 0; d < rank(); d++) {
+            if (d < dims[0]) outer *= value.size(d);
+            else if (d <= dims[dims.length - 1]) repeats *= value.size(d);
+            else inner *= value.size(d);
+        }
+        long[] shape = keptShape(dims);
+        if (!keepDims) {                                  // the reduced axes dropped: they are [dims[0], dims[0] + count)
+            long[] dropped = new long[rank() - dims.length];
+            System.arraycopy(shape, 0, dropped, 0, dims[0]);
+            System.arraycopy(shape, dims[0] + dims.length, dropped, dims[0], rank() - dims[0] - dims.length);
+            shape = dropped;
+        }
+        return CpuBlas.sumsAlong(value, Math.toIntExact(outer), Math.toIntExact(repeats), Math.toIntExact(inner), scale, shape);
+    }
 
     /** Maximum over {@code axes}.   The gradient goes to the first maximum (ND4J's reduce_max_bp). */
     public Tensor max(boolean keepDims, int... axes) {
