@@ -49,6 +49,15 @@ public final class EndToEnd {
     private static final Set<String> RUNNER_FLAGS = Set.of("--workloads", "--frameworks", "--python",
             "--pytorch-script", "--markdown", "--jvm-opts", "--imdb", "--timeout", "--command");
     private static final Set<String> CHILD_FLAGS = Set.of("--child", "--workload", "--data");
+
+    /**
+     * Each child JVM's options, for Kiln and DL4J alike. GCTimeRatio=4 lets G1 spend up to a fifth of its time in
+     * collections before it grows the heap: the Vector API allocates a Java object for each vector until C2 compiles
+     * Kiln's kernels, and G1's default answer to those first seconds of garbage, growing the heap to 600-850 MB whose
+     * pages young collections then wander over, showed as 150-300 MiB more of W3's resident memory (README, "Vector API").
+     */
+    static final String JVM_OPTIONS = "-Xmx2g -Xmn128m -XX:GCTimeRatio=4 --add-modules jdk.incubator.vector";
+
     private static final String USAGE = """
             Usage: run-e2e.sh [options]
               --workloads W1,W2-32,W2-128,W3   which workloads (default: all)
@@ -66,10 +75,10 @@ public final class EndToEnd {
               --imdb DIR       the IMDB files (default: the kiln.shared.data property + /imdb)
               --python PATH    python3 with torch (default: /usr/bin/python3, then python3)
               --pytorch-script PATH  benchmarks/pytorch/e2e.py (default: found below the working directory)
-              --jvm-opts "..."  options of each child JVM (default "-Xmx2g -Xmn128m --add-modules jdk.incubator.vector")
+              --jvm-opts "..."  options of each child JVM (default "%s")
               --timeout S      seconds before a child is stopped (default 3600)
               --markdown FILE  where to write the results (default e2e-results.md)
-            """;
+            """.formatted(JVM_OPTIONS);
 
     private EndToEnd() {}
 
@@ -141,7 +150,7 @@ public final class EndToEnd {
     /** Framework → the command that starts its child, without the per-run flags; a note for each one skipped. */
     private static Map<String, List<String>> commands(Map<String, String> flags, List<String> notes) {
         var commands = new LinkedHashMap<String, List<String>>();
-        var java = javaCommand(flags.getOrDefault("--jvm-opts", "-Xmx2g -Xmn128m --add-modules jdk.incubator.vector"));
+        var java = javaCommand(flags.getOrDefault("--jvm-opts", JVM_OPTIONS));
         for (Trainer trainer : TRAINERS) commands.put(trainer.framework(), append(java, "--child", trainer.framework()));
         var python = PyTorch.interpreter(flags.get("--python"));
         var script = PyTorch.script(flags.get("--pytorch-script"));
