@@ -125,18 +125,24 @@ class HostMathTest {
         HostMath.softmaxRows(withNaN, 4, 4, new float[4]);
         for (float p : withNaN) assertTrue(Float.isNaN(p), java.util.Arrays.toString(withNaN));
 
-        int row = 37;                                     // rows longer than a vector, with a tail; one masked position each
-        float[] rows = values(), expected = new float[rows.length];
-        int n = rows.length / row * row;
-        for (int start = 0; start < n; start += row) {
-            rows[start + start / row % row] = -1e9f;
-            double max = Double.NEGATIVE_INFINITY, total = 0;
-            for (int i = start; i < start + row; i++) max = Math.max(max, rows[i]);
-            for (int i = start; i < start + row; i++) total += Math.exp(rows[i] - max);
-            for (int i = start; i < start + row; i++) expected[i] = (float) (Math.exp(rows[i] - max) / total);
+        float[] longWithNaN = new float[20];                             // a row longer than a vector, NaN in its tail
+        longWithNaN[18] = Float.NaN;
+        HostMath.softmaxRows(longWithNaN, 20, 20, new float[20]);
+        for (float p : longWithNaN) assertTrue(Float.isNaN(p), java.util.Arrays.toString(longWithNaN));
+
+        for (int row : new int[] {16, 37, 100}) {         // a whole vector; longer rows with a tail; one masked position each
+            float[] rows = values(), expected = new float[rows.length];
+            int n = rows.length / row * row;
+            for (int start = 0; start < n; start += row) {
+                rows[start + start / row % row] = -1e9f;
+                double max = Double.NEGATIVE_INFINITY, total = 0;
+                for (int i = start; i < start + row; i++) max = Math.max(max, rows[i]);
+                for (int i = start; i < start + row; i++) total += Math.exp(rows[i] - max);
+                for (int i = start; i < start + row; i++) expected[i] = (float) (Math.exp(rows[i] - max) / total);
+            }
+            HostMath.softmaxRows(rows, n, row, new float[n]);
+            for (int i = 0; i < n; i++) assertEquals(expected[i], rows[i], 3e-7 * expected[i] + 1e-12, "rows of " + row + ": softmax at " + i);
         }
-        HostMath.softmaxRows(rows, n, row, new float[n]);
-        for (int i = 0; i < n; i++) assertEquals(expected[i], rows[i], 3e-7 * expected[i] + 1e-12, "softmax at " + i);
     }
 
     /** The reductions and the layer norm's row over rows longer than a vector, at an offset, against double sums. */
