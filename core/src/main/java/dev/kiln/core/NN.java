@@ -277,7 +277,11 @@ public final class NN {
         long[] maskShape = noiseShape == null ? x.array().shape() : noiseShape.dims();
         long count = Shape.of(maskShape).size();
         if (HostLoops.enabled() && x.dtype() == DType.FLOAT32 && count <= Integer.MAX_VALUE) {
-            INDArray factors = DropoutDraw.seeded(seed, rate).factors(maskShape);
+            DropoutDraw draw = DropoutDraw.seeded(seed, rate);
+            if (Arrays.equals(maskShape, x.array().shape())) {     // one factor per value: drawn again for the gradient
+                return Tensor.derive("dropout", HostLoops.dropout(x.array(), draw), g -> grads(HostLoops.dropout(g, draw)), x);
+            }
+            INDArray factors = draw.factors(maskShape);
             MemoryScope.track(factors);
             return x.mul(Tensor.fromArray(factors));
         }

@@ -63,6 +63,27 @@ class AssignAndSeededDropoutTest {
         assertArrayEquals(values, x.grad().toFloatArray(), "d(x·mask)/dx is the mask");
     }
 
+    /**
+     * Without a noise shape, float32 dropout on the CPU is one host op: x times the seed's factors, and its gradient
+     * the same factors, drawn again (a view as input too).
+     */
+    @Test
+    void float32DropoutIsXTimesTheDrawAndItsGradientTheDrawAgain() {
+        Kiln.seed(3);
+        var base = Tensor.uniform(Shape.of(6, 40, 30), -1, 1, DType.FLOAT32);
+        for (Tensor x : new Tensor[] {base.requiringGrad(), base.permute(0, 2, 1).requiringGrad()}) {
+            float[] factors = new DropoutDraw(7, 0.3).factors(x.shape().dims()).data().asFloat();
+            float[] values = x.toFloatArray(), expected = new float[values.length];
+            for (int i = 0; i < values.length; i++) expected[i] = values[i] * factors[i];
+            Tensor y = NN.dropout(x, 0.3, null, 7L);
+            assertArrayEquals(expected, y.toFloatArray(), "x times the factors of stream 0");
+            var weights = Tensor.uniform(x.shape(), -1, 1, DType.FLOAT32);
+            y.mul(weights).sum().backward();
+            float[] w = weights.toFloatArray(), gradient = x.grad().toFloatArray();
+            for (int i = 0; i < w.length; i++) assertEquals(w[i] * factors[i], gradient[i], 1e-6f, "gradient at " + i);
+        }
+    }
+
     @Test
     void seededDropoutGradientIsTheMask() {
         var x = GradientCheck.random(3, 4);
