@@ -35,6 +35,9 @@ public class KernelBenchmarks {
 
     private Tensor projectionInput;   // [3200, 64]: LSTM input projection of all steps
     private Tensor projectionKernel;  // [64, 256]
+    private Tensor denseInput;        // [32, 100, 32]: W3's activations
+    private Tensor denseKernel;       // [32, 32]
+    private Tensor denseBias;         // [32]
     private Tensor tokens;            // [32, 100] token ids
     private Tensor embeddings;        // [10000, 16]
     private Tensor convInput;         // [32, 100, 16]
@@ -55,6 +58,9 @@ public class KernelBenchmarks {
         Kiln.seed(1);
         projectionInput = leaf(3200, 64);
         projectionKernel = weight(64, 256);
+        denseInput = leaf(32, 100, 32);
+        denseKernel = weight(32, 32);
+        denseBias = weight(32);
         long[] ids = new long[32 * 100];
         for (int i = 0; i < ids.length; i++) ids[i] = Kiln.random().nextInt(10_000);
         tokens = Tensor.of(ids, 32, 100);
@@ -93,6 +99,18 @@ public class KernelBenchmarks {
     public double matmul() {
         try (var scope = MemoryScope.open()) {
             return step(projectionInput.matmul(projectionKernel));
+        }
+    }
+
+    /**
+     * Dense(32) on [32, 100, 32], forward and backward, as W3's projections and feed-forward layers: 3 GEMMs of
+     * 2·3200·32·32 = 6.6 MFLOP. With the Vector API, Kiln's GEMM kernel (VectorGemm); with {@code -jvmArgsAppend
+     * -Dkiln.vectorApi=false}, OpenBLAS.
+     */
+    @Benchmark
+    public double dense() {
+        try (var scope = MemoryScope.open()) {
+            return step(NN.dense(denseInput, denseKernel, denseBias));
         }
     }
 
