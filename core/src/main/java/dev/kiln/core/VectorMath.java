@@ -163,54 +163,16 @@ final class VectorMath {
             int start = ((m / outSteps) * steps + (m % outSteps) * stride) * channels, o = (m - from) * f;
             if (m + 4 <= to && m % outSteps + 4 <= outSteps) {            // four rows of one sequence: one base, a fixed stride
                 int c = 0;
-                for (; c + 2 * LANES <= f; c += 2 * LANES) fourRowsTwoVectors(x, start, rowStride, width, w, bias, f, c, out, o + c);
+                for (; c + 2 * LANES <= f; c += 2 * LANES) fourRowsTwoVectors(width, x, start, rowStride, 1, w, c, f, bias, c, out, o + c, f);
                 for (; c < f; c += LANES) {
-                    for (int r = 0; r < 4; r++) oneRowOneVector(x, start + r * rowStride, width, w, bias, f, c, out, o + r * f + c);
+                    for (int r = 0; r < 4; r++) oneRowOneVector(width, x, start + r * rowStride, 1, w, c, f, bias, c).intoArray(out, o + r * f + c);
                 }
                 m += 4;
             } else {
-                for (int c = 0; c < f; c += LANES) oneRowOneVector(x, start, width, w, bias, f, c, out, o + c);
+                for (int c = 0; c < f; c += LANES) oneRowOneVector(width, x, start, 1, w, c, f, bias, c).intoArray(out, o + c);
                 m++;
             }
         }
-    }
-
-    /**
-     * Rows at x[start], x[start + rowStride], ... as offsets from one base: C2 then checks one index range per tap,
-     * and the kernel ran at 92 GFLOP/s against 76-86 with four independent row starts.
-     */
-    private static void fourRowsTwoVectors(float[] x, int start, int rowStride, int width, float[] w, float[] bias, int f, int c,
-                                           float[] out, int o) {
-        FloatVector c00 = FloatVector.fromArray(FLOATS, bias, c), c01 = FloatVector.fromArray(FLOATS, bias, c + LANES);
-        FloatVector c10 = c00, c11 = c01, c20 = c00, c21 = c01, c30 = c00, c31 = c01;
-        for (int k = 0; k < width; k++) {
-            FloatVector w0 = FloatVector.fromArray(FLOATS, w, k * f + c), w1 = FloatVector.fromArray(FLOATS, w, k * f + c + LANES);
-            int i = start + k;
-            FloatVector a0 = FloatVector.broadcast(FLOATS, x[i]), a1 = FloatVector.broadcast(FLOATS, x[i + rowStride]);
-            FloatVector a2 = FloatVector.broadcast(FLOATS, x[i + 2 * rowStride]), a3 = FloatVector.broadcast(FLOATS, x[i + 3 * rowStride]);
-            c00 = a0.fma(w0, c00);
-            c01 = a0.fma(w1, c01);
-            c10 = a1.fma(w0, c10);
-            c11 = a1.fma(w1, c11);
-            c20 = a2.fma(w0, c20);
-            c21 = a2.fma(w1, c21);
-            c30 = a3.fma(w0, c30);
-            c31 = a3.fma(w1, c31);
-        }
-        c00.intoArray(out, o);
-        c01.intoArray(out, o + LANES);
-        c10.intoArray(out, o + f);
-        c11.intoArray(out, o + f + LANES);
-        c20.intoArray(out, o + 2 * f);
-        c21.intoArray(out, o + 2 * f + LANES);
-        c30.intoArray(out, o + 3 * f);
-        c31.intoArray(out, o + 3 * f + LANES);
-    }
-
-    private static void oneRowOneVector(float[] x, int start, int width, float[] w, float[] bias, int f, int c, float[] out, int o) {
-        FloatVector sum = FloatVector.fromArray(FLOATS, bias, c);
-        for (int k = 0; k < width; k++) sum = FloatVector.broadcast(FLOATS, x[start + k]).fma(FloatVector.fromArray(FLOATS, w, k * f + c), sum);
-        sum.intoArray(out, o);
     }
 
     /**
@@ -219,9 +181,9 @@ final class VectorMath {
      * operand's rows are read in whole vectors. When n is not a multiple of the lanes, the last vector of each row of
      * b reads past column n (b must hold a vector past its last row's start) and only n's columns reach c.
      *
-     * <p>Four rows by two vectors at a time, as {@link #convolveRows}: eight accumulators in registers. At the Dense
-     * layers' shapes ([3200, 32]·[32, 32], each way the gradient takes it) it ran at 90-100 GFLOP/s on one core here,
-     * against OpenBLAS's 47-55.
+     * <p>Four rows by two vectors at a time, the tile {@link #convolveRows} uses too: eight accumulators in registers.
+     * At the Dense layers' shapes ([3200, 32]·[32, 32], each way the gradient takes it) it ran at 90-100 GFLOP/s on one
+     * core here, against OpenBLAS's 47-55.
      */
     static void gemm(int m, int n, int k, float[] a, int aOffset, int aRow, int aCol, float[] b, int bOffset, int ldb, float[] c,
                      int cOffset, int ldc) {
@@ -230,7 +192,7 @@ final class VectorMath {
         int i = 0;
         for (; i + 4 <= m; i += 4) {
             int aAt = aOffset + i * aRow, cAt = cOffset + i * ldc, j = 0;
-            for (; j + 2 * LANES <= whole; j += 2 * LANES) fourRowsTwoVectors(k, a, aAt, aRow, aCol, b, bOffset + j, ldb, c, cAt + j, ldc);
+            for (; j + 2 * LANES <= whole; j += 2 * LANES) fourRowsTwoVectors(k, a, aAt, aRow, aCol, b, bOffset + j, ldb, ZEROS, 0, c, cAt + j, ldc);
             for (; j < whole; j += LANES) fourRowsOneVector(k, a, aAt, aRow, aCol, b, bOffset + j, ldb, c, cAt + j, ldc);
             if (j < n) {
                 fourRowsOneVector(k, a, aAt, aRow, aCol, b, bOffset + j, ldb, tail, 0, LANES);
@@ -239,17 +201,26 @@ final class VectorMath {
         }
         for (; i < m; i++) {
             int aAt = aOffset + i * aRow, cAt = cOffset + i * ldc, j = 0;
-            for (; j < whole; j += LANES) oneRowOneVector(k, a, aAt, aCol, b, bOffset + j, ldb).intoArray(c, cAt + j);
+            for (; j < whole; j += LANES) oneRowOneVector(k, a, aAt, aCol, b, bOffset + j, ldb, ZEROS, 0).intoArray(c, cAt + j);
             if (j < n) {
-                oneRowOneVector(k, a, aAt, aCol, b, bOffset + j, ldb).intoArray(tail, 0);
+                oneRowOneVector(k, a, aAt, aCol, b, bOffset + j, ldb, ZEROS, 0).intoArray(tail, 0);
                 System.arraycopy(tail, 0, c, cAt + j, n - j);
             }
         }
     }
 
-    private static void fourRowsTwoVectors(int k, float[] a, int aAt, int aRow, int aCol, float[] b, int bAt, int ldb, float[] c, int cAt,
-                                           int ldc) {
-        FloatVector c00 = FloatVector.zero(FLOATS), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+    /** Two vectors of zeros: the initial row of a product without a bias. */
+    private static final float[] ZEROS = new float[2 * LANES];
+
+    /**
+     * Four rows by two vectors of c = init + a·b, at c[cAt + r·ldc + j], with init[initAt + j] starting every row
+     * (a bias, or {@link #ZEROS}): the rows of a are aRow apart from one base, which lets C2 check one index range
+     * per step of p; the direct convolution ran at 92 GFLOP/s against 76-86 with four independent row starts.
+     */
+    private static void fourRowsTwoVectors(int k, float[] a, int aAt, int aRow, int aCol, float[] b, int bAt, int ldb, float[] init,
+                                           int initAt, float[] c, int cAt, int ldc) {
+        FloatVector c00 = FloatVector.fromArray(FLOATS, init, initAt), c01 = FloatVector.fromArray(FLOATS, init, initAt + LANES);
+        FloatVector c10 = c00, c11 = c01, c20 = c00, c21 = c01, c30 = c00, c31 = c01;
         for (int p = 0; p < k; p++) {
             int bp = bAt + p * ldb, ap = aAt + p * aCol;
             FloatVector b0 = FloatVector.fromArray(FLOATS, b, bp), b1 = FloatVector.fromArray(FLOATS, b, bp + LANES);
@@ -291,8 +262,8 @@ final class VectorMath {
         c3.intoArray(c, cAt + 3 * ldc);
     }
 
-    private static FloatVector oneRowOneVector(int k, float[] a, int aAt, int aCol, float[] b, int bAt, int ldb) {
-        FloatVector sum = FloatVector.zero(FLOATS);
+    private static FloatVector oneRowOneVector(int k, float[] a, int aAt, int aCol, float[] b, int bAt, int ldb, float[] init, int initAt) {
+        FloatVector sum = FloatVector.fromArray(FLOATS, init, initAt);
         for (int p = 0; p < k; p++) sum = FloatVector.broadcast(FLOATS, a[aAt + p * aCol]).fma(FloatVector.fromArray(FLOATS, b, bAt + p * ldb), sum);
         return sum;
     }
