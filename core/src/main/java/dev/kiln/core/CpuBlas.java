@@ -248,8 +248,8 @@ final class CpuBlas {
 
     /**
      * scale·Σ over the middle axis of a dense row-major x read as [outer, repeats, inner], into a new array of
-     * {@code shape} (outer·inner values): one ?gemv (xᵀ·1) per outer index. A sum or mean over adjacent axes, such as GlobalAveragePooling1D's
-     * over the steps, without ND4J's reduction and the second OpenMP thread it wakes.
+     * {@code shape} (outer·inner values): one ?gemv (xᵀ·1) per outer index. A sum or mean over adjacent axes, such as
+     * GlobalAveragePooling1D's over the steps, without ND4J's reduction and the second OpenMP thread it wakes.
      */
     static INDArray sumsAlong(INDArray x, int outer, int repeats, int inner, double scale, long... shape) {
         INDArray sums = Nd4j.createUninitialized(x.dataType(), shape);

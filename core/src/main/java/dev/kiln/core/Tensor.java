@@ -658,7 +658,9 @@ public final class Tensor {
     private INDArray scaledSum(int[] dims, boolean keepDims, double scale) {
         boolean adjacent = dims.length > 0;
         for (int i = 1; i < dims.length; i++) adjacent &= dims[i] == dims[i - 1] + 1;
-        if (!adjacent || value.length() == 0 || !Broadcast.onHost(value, value)) return scale == 1 ? value.sum(keepDims, dims) : value.mean(keepDims, dims);
+        if (!adjacent || value.length() == 0 || !Broadcast.onHost(value, value)) {
+            return scale == 1 ? value.sum(keepDims, dims) : value.mean(keepDims, dims);
+        }
         long outer = 1, repeats = 1, inner = 1;
         for (int d = 0; d < rank(); d++) {
             if (d < dims[0]) outer *= value.size(d);

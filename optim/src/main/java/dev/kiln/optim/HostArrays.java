@@ -26,7 +26,7 @@ final class HostArrays {
         return true;
     }
 
-    /** The floats per chunk of an update rule's loop: four arrays' chunks (64 KiB) stay in the core's L1 and L2 caches. */
+    /** The floats per chunk of an update rule's loop: four arrays' chunks (64 KiB) stay in the core's L2 cache. */
     static final int CHUNK = 4096;
 
     /** Scratch slot {@code slot} (0 … 3) of at least {@code length} floats, reused from step to step. */
