@@ -85,8 +85,7 @@ public final class NN {
         }
         long k = ks.get(0), n = ks.get(1);
         INDArray x2 = xs.rank() == 2 ? x.array() : Tensor.temp(x.array().reshape('c', -1, k));
-        INDArray out2 = Tensor.temp(Gemm.matmul(x2, false, kernel.array(), false));
-        addBias(out2, bias.array());
+        INDArray out2 = Tensor.temp(productPlusBias(x2, kernel.array(), bias.array()));
         return Tensor.derive("dense", out2.reshape('c', xs.withLast(n).dims()), g -> {
             INDArray g2 = g.reshape('c', -1, n);
             INDArray dx = x.requiresGrad() ? Tensor.temp(Gemm.matmul(g2, false, kernel.array(), true)).reshape('c', xs.dims()) : null;
@@ -151,8 +150,7 @@ public final class NN {
                 ? HostLoops.im2col(x.array(), (int) size, stride, dilation, left, outSteps)
                 : columns(x.array(), size, stride, dilation, outSteps, left, paddedSteps).reshape('c', batch * outSteps, size * channels));
         INDArray kernel2 = kernel.array().reshape('c', size * channels, filters);
-        INDArray out2 = Tensor.temp(Gemm.matmul(columns, false, kernel2, false));
-        if (bias != null) addBias(out2, bias.array());
+        INDArray out2 = Tensor.temp(productPlusBias(columns, kernel2, bias == null ? null : bias.array()));
         Tensor[] inputs = bias == null ? new Tensor[] {x, kernel} : new Tensor[] {x, kernel, bias};
         return Tensor.derive("conv1d", out2.reshape('c', batch, outSteps, filters), g -> {
             INDArray g2 = g.reshape('c', batch * outSteps, filters);
@@ -229,6 +227,19 @@ public final class NN {
         INDArray out4 = Tensor.temp(Native.first(op, args, x4));
         INDArray out = out4.reshape('c', s.get(0), out4.size(2), s.get(2));
         return Tensor.derive(op, out, g -> grads(Tensor.temp(Native.first(op + "_bp", args, x4, g.reshape('c', out4.shape()))).reshape('c', s.dims())), x);
+    }
+
+    /**
+     * a·b + bias in every row (bias null: none), for a layer's forward: where {@link VectorGemm} takes the product, the
+     * bias starts its accumulators; otherwise it is added after the product.
+     */
+    private static INDArray productPlusBias(INDArray a, INDArray b, INDArray bias) {
+        if (HostLoops.enabled() && VectorGemm.takes(a, false, b, false) && (bias == null || bias.dataType() == DataType.FLOAT)) {
+            return VectorGemm.matmul(a, false, b, false, bias);
+        }
+        INDArray product = Gemm.matmul(a, false, b, false);
+        if (bias != null) addBias(product, bias);
+        return product;
     }
 
     /**

@@ -38,7 +38,13 @@ final class VectorGemm {
     }
 
     /** op(a)·op(b) into a new row-major [m, n] array, for operands {@link #takes} accepts. */
-    static INDArray matmul(INDArray a, boolean transposeA, INDArray b, boolean transposeB) {
+    static INDArray matmul(INDArray a, boolean transposeA, INDArray b, boolean transposeB) { return matmul(a, transposeA, b, transposeB, null); }
+
+    /**
+     * op(a)·op(b) + bias in every row, for operands {@link #takes} accepts and a float32 bias [n] (null: none): the
+     * bias starts the kernel's accumulators, which saved the Dense layers a pass over their output to add it.
+     */
+    static INDArray matmul(INDArray a, boolean transposeA, INDArray b, boolean transposeB, INDArray bias) {
         int m = (int) a.size(transposeA ? 1 : 0), k = (int) a.size(transposeA ? 0 : 1), n = (int) b.size(transposeB ? 0 : 1);
         float[] left = scratch(0, m * k), right = scratch(1, k * n);
         a.data().asNioFloat().get(left, 0, m * k);
@@ -49,8 +55,8 @@ final class VectorGemm {
         } else {
             b.data().asNioFloat().get(right, 0, k * n);
         }
-        float[] product = scratch(2, m * n);
-        VectorMath.gemm(m, n, k, left, 0, transposeA ? 1 : k, transposeA ? m : 1, right, 0, n, product, 0, n);
+        float[] row = bias == null ? null : bias.toFloatVector(), product = scratch(2, m * n);
+        VectorMath.gemm(m, n, k, left, 0, transposeA ? 1 : k, transposeA ? m : 1, right, 0, n, row, product, 0, n);
         INDArray c = Nd4j.createUninitialized(DataType.FLOAT, m, n);
         c.data().asNioFloat().put(product, 0, m * n);
         return c;

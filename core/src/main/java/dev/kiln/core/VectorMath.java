@@ -187,29 +187,41 @@ final class VectorMath {
      */
     static void gemm(int m, int n, int k, float[] a, int aOffset, int aRow, int aCol, float[] b, int bOffset, int ldb, float[] c,
                      int cOffset, int ldc) {
+        gemm(m, n, k, a, aOffset, aRow, aCol, b, bOffset, ldb, null, c, cOffset, ldc);
+    }
+
+    /**
+     * {@link #gemm(int, int, int, float[], int, int, int, float[], int, int, float[], int, int)} plus bias[j] in every
+     * row (none when null), started in the accumulators instead of added in a pass of its own. The bias, like b's
+     * rows, is read in whole vectors: it holds n floats rounded up to a multiple of the lanes.
+     */
+    static void gemm(int m, int n, int k, float[] a, int aOffset, int aRow, int aCol, float[] b, int bOffset, int ldb, float[] bias,
+                     float[] c, int cOffset, int ldc) {
         int whole = n - n % LANES;
-        float[] tail = whole < n ? new float[4 * LANES] : null;
+        float[] tail = whole < n ? new float[4 * LANES] : null, init = bias == null ? ZEROS : bias;
         int i = 0;
         for (; i + 4 <= m; i += 4) {
             int aAt = aOffset + i * aRow, cAt = cOffset + i * ldc, j = 0;
-            for (; j + 2 * LANES <= whole; j += 2 * LANES) fourRowsTwoVectors(k, a, aAt, aRow, aCol, b, bOffset + j, ldb, ZEROS, 0, c, cAt + j, ldc);
-            for (; j < whole; j += LANES) fourRowsOneVector(k, a, aAt, aRow, aCol, b, bOffset + j, ldb, c, cAt + j, ldc);
+            for (; j + 2 * LANES <= whole; j += 2 * LANES) {
+                fourRowsTwoVectors(k, a, aAt, aRow, aCol, b, bOffset + j, ldb, init, bias == null ? 0 : j, c, cAt + j, ldc);
+            }
+            for (; j < whole; j += LANES) fourRowsOneVector(k, a, aAt, aRow, aCol, b, bOffset + j, ldb, init, bias == null ? 0 : j, c, cAt + j, ldc);
             if (j < n) {
-                fourRowsOneVector(k, a, aAt, aRow, aCol, b, bOffset + j, ldb, tail, 0, LANES);
+                fourRowsOneVector(k, a, aAt, aRow, aCol, b, bOffset + j, ldb, init, bias == null ? 0 : j, tail, 0, LANES);
                 for (int r = 0; r < 4; r++) System.arraycopy(tail, r * LANES, c, cAt + r * ldc + j, n - j);
             }
         }
         for (; i < m; i++) {
             int aAt = aOffset + i * aRow, cAt = cOffset + i * ldc, j = 0;
-            for (; j < whole; j += LANES) oneRowOneVector(k, a, aAt, aCol, b, bOffset + j, ldb, ZEROS, 0).intoArray(c, cAt + j);
+            for (; j < whole; j += LANES) oneRowOneVector(k, a, aAt, aCol, b, bOffset + j, ldb, init, bias == null ? 0 : j).intoArray(c, cAt + j);
             if (j < n) {
-                oneRowOneVector(k, a, aAt, aCol, b, bOffset + j, ldb, ZEROS, 0).intoArray(tail, 0);
+                oneRowOneVector(k, a, aAt, aCol, b, bOffset + j, ldb, init, bias == null ? 0 : j).intoArray(tail, 0);
                 System.arraycopy(tail, 0, c, cAt + j, n - j);
             }
         }
     }
 
-    /** Two vectors of zeros: the initial row of a product without a bias. */
+    /** Two vectors of zeros: the initial row of a product without a bias, read at 0 for every column. */
     private static final float[] ZEROS = new float[2 * LANES];
 
     /**
@@ -245,9 +257,9 @@ final class VectorMath {
         c31.intoArray(c, cAt + 3 * ldc + LANES);
     }
 
-    private static void fourRowsOneVector(int k, float[] a, int aAt, int aRow, int aCol, float[] b, int bAt, int ldb, float[] c, int cAt,
-                                          int ldc) {
-        FloatVector c0 = FloatVector.zero(FLOATS), c1 = c0, c2 = c0, c3 = c0;
+    private static void fourRowsOneVector(int k, float[] a, int aAt, int aRow, int aCol, float[] b, int bAt, int ldb, float[] init,
+                                          int initAt, float[] c, int cAt, int ldc) {
+        FloatVector c0 = FloatVector.fromArray(FLOATS, init, initAt), c1 = c0, c2 = c0, c3 = c0;
         for (int p = 0; p < k; p++) {
             int ap = aAt + p * aCol;
             FloatVector b0 = FloatVector.fromArray(FLOATS, b, bAt + p * ldb);

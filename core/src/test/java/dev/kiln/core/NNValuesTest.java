@@ -352,12 +352,19 @@ class NNValuesTest {
         }
     }
 
-    /** Float32 dense (bias added and summed by BLAS on the CPU) equals float64 in values and gradients, 2-D and 3-D. */
+    /**
+     * Float32 dense equals float64 in values and gradients, 2-D and 3-D: 3 units (BLAS, the bias added and summed by
+     * BLAS on the CPU) and two vectors of units (with the Vector API, Kiln's GEMM with the bias in its accumulators).
+     */
     @Test
     void float32DenseMatchesFloat64InValuesAndGradients() {
         Kiln.seed(10);
-        var kernel = Tensor.uniform(Shape.of(4, 3), -1, 1, DType.FLOAT64);
-        var bias = Tensor.uniform(Shape.of(3), -1, 1, DType.FLOAT64);
+        for (int units : new int[] {3, 2 * VectorMath.lanes()}) {
+            float32DenseMatchesFloat64(Tensor.uniform(Shape.of(4, units), -1, 1, DType.FLOAT64), Tensor.uniform(Shape.of(units), -1, 1, DType.FLOAT64));
+        }
+    }
+
+    private static void float32DenseMatchesFloat64(Tensor kernel, Tensor bias) {
         for (Shape shape : new Shape[] {Shape.of(5, 4), Shape.of(2, 5, 4)}) {
             var x = Tensor.uniform(shape, -1, 1, DType.FLOAT64);
             var in64 = List.of(x.requiringGrad(), kernel.requiringGrad(), bias.requiringGrad());

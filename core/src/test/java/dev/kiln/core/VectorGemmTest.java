@@ -11,8 +11,8 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The Vector API's GEMM against OpenBLAS ({@link CpuBlas}): each way a layer's gradient transposes its operands, row
- * counts that end inside its four-row tiles, outputs of one, two and three vectors, and, for the kernel alone,
- * outputs that end inside a vector.
+ * counts that end inside its four-row tiles, outputs of one, two and three vectors, with and without a bias started
+ * in the accumulators, and, for the kernel alone, outputs that end inside a vector.
  */
 class VectorGemmTest {
 
@@ -35,6 +35,9 @@ class VectorGemmTest {
                         INDArray expected = CpuBlas.matmul(a, ta, b, tb), product = VectorGemm.matmul(a, ta, b, tb);
                         assertArrayEquals(expected.shape(), product.shape(), name);
                         assertArrayEquals(expected.data().asFloat(), product.data().asFloat(), 1e-5f, name);
+                        INDArray bias = Nd4j.rand(DataType.FLOAT, n).subi(0.5);
+                        INDArray withBias = VectorGemm.matmul(a, ta, b, tb, bias);
+                        assertArrayEquals(expected.addRowVector(bias).data().asFloat(), withBias.data().asFloat(), 1e-5f, name + ", plus a bias");
                     }
                 }
             }
