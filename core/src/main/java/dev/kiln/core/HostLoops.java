@@ -554,12 +554,8 @@ final class HostLoops {
     /** {@link #layerNormGrad} in float32, row by row through HostMath (so in VectorMath's lanes where it runs). */
     private static INDArray[] layerNormGradFloat(INDArray x, INDArray gamma, boolean hasBeta, INDArray g, float epsilon, int width, int n) {
         float[] v = floats(x, 0), gv = floats(g, 1), scale = rowOr(gamma, width, 1f);
-        float[] normalized = new float[width], h = new float[width], dGamma = new float[width], dBeta = new float[width];
-        for (int start = 0; start < n; start += width) {
-            float mean = mean(v, start, width);
-            HostMath.normalizeRowGrad(v, gv, start, width, mean, inverseDeviation(v, start, width, mean, epsilon), scale, normalized, h,
-                    dGamma, dBeta);
-        }
+        float[] dGamma = new float[width], dBeta = new float[width], sums = new float[3];
+        for (int start = 0; start < n; start += width) HostMath.normalizeRowGrad(v, gv, start, width, mean(v, start, width), epsilon, scale, dGamma, dBeta, sums);
         INDArray dx = Nd4j.createUninitialized(DataType.FLOAT, g.shape());
         dx.data().asNioFloat().put(gv, 0, n);
         long[] widthShape = {width};

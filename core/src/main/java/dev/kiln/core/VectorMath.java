@@ -113,32 +113,39 @@ final class VectorMath {
     }
 
     /**
-     * The first pass of HostMath.normalizeRowGrad over whole vectors: x̂ and h = g·gamma into scratch rows, g·x̂ and g
-     * added to dGamma and dBeta. Returns the column where the scalar tail starts.
+     * HostMath.normalizeRowGrad's first pass over whole vectors: adds Σ(x − mean)², Σh and Σh·(x − mean), h = g·gamma,
+     * to sums[0], sums[1] and sums[2]. Returns the column where the scalar tail starts.
      */
-    static int normalizeRowGradParts(float[] x, float[] g, int start, int width, float mean, float inverse, float[] gamma,
-                                     float[] normalized, float[] h, float[] dGamma, float[] dBeta) {
+    static int rowGradientSums(float[] x, float[] g, int start, int width, float mean, float[] gamma, float[] sums) {
         int end = FLOATS.loopBound(width);
+        FloatVector squares = FloatVector.zero(FLOATS), hs = squares, products = squares;
         for (int c = 0; c < end; c += LANES) {
-            FloatVector gc = FloatVector.fromArray(FLOATS, g, start + c);
-            FloatVector xc = FloatVector.fromArray(FLOATS, x, start + c).sub(mean).mul(inverse);
-            xc.intoArray(normalized, c);
-            gc.mul(FloatVector.fromArray(FLOATS, gamma, c)).intoArray(h, c);
-            gc.fma(xc, FloatVector.fromArray(FLOATS, dGamma, c)).intoArray(dGamma, c);
-            gc.add(FloatVector.fromArray(FLOATS, dBeta, c)).intoArray(dBeta, c);
+            FloatVector d = FloatVector.fromArray(FLOATS, x, start + c).sub(mean);
+            FloatVector h = FloatVector.fromArray(FLOATS, g, start + c).mul(FloatVector.fromArray(FLOATS, gamma, c));
+            squares = d.fma(d, squares);
+            hs = hs.add(h);
+            products = h.fma(d, products);
         }
+        sums[0] += squares.reduceLanes(VectorOperators.ADD);
+        sums[1] += hs.reduceLanes(VectorOperators.ADD);
+        sums[2] += products.reduceLanes(VectorOperators.ADD);
         return end;
     }
 
     /**
-     * The second pass of HostMath.normalizeRowGrad over whole vectors: g[start + c] = inverse·(h[c] − meanH −
-     * x̂[c]·meanHx). Returns the column where the scalar tail starts.
+     * HostMath.normalizeRowGrad's second pass over whole vectors: with x̂ = (x − mean)·inverse, adds g·x̂ to dGamma and
+     * g to dBeta, and writes g[start + c] = inverse·(g·gamma − meanH − x̂·meanHx). Returns the column where the scalar
+     * tail starts.
      */
-    static int normalizedGradient(float[] g, int start, int width, float inverse, float[] h, float meanH, float[] normalized, float meanHx) {
+    static int normalizedGradient(float[] x, float[] g, int start, int width, float mean, float inverse, float[] gamma, float meanH,
+                                  float meanHx, float[] dGamma, float[] dBeta) {
         int end = FLOATS.loopBound(width);
         for (int c = 0; c < end; c += LANES) {
-            FloatVector centered = FloatVector.fromArray(FLOATS, h, c).sub(meanH);
-            FloatVector.fromArray(FLOATS, normalized, c).mul(-meanHx).add(centered).mul(inverse).intoArray(g, start + c);
+            FloatVector gc = FloatVector.fromArray(FLOATS, g, start + c);
+            FloatVector normalized = FloatVector.fromArray(FLOATS, x, start + c).sub(mean).mul(inverse);
+            gc.fma(normalized, FloatVector.fromArray(FLOATS, dGamma, c)).intoArray(dGamma, c);
+            gc.add(FloatVector.fromArray(FLOATS, dBeta, c)).intoArray(dBeta, c);
+            gc.mul(FloatVector.fromArray(FLOATS, gamma, c)).sub(meanH).sub(normalized.mul(meanHx)).mul(inverse).intoArray(g, start + c);
         }
         return end;
     }
