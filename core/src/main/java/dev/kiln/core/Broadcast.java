@@ -100,10 +100,8 @@ final class Broadcast {
         }
         boolean leadingAxes = count > 0 && axes[count - 1] == count - 1;       // the reduced axes are 0, 1, ..., count − 1
         if (leadingAxes && onHost(grad, grad)) {
-            long outer = 1;
-            for (int d = 0; d < count; d++) outer *= shape[d];
-            int inner = Math.toIntExact(grad.length() / Math.max(outer, 1));
-            return Tensor.temp(CpuBlas.sumsAlong(grad, 1, Math.toIntExact(outer), inner, 1, target));
+            long[] sizes = aroundRun(shape, 0, count - 1);
+            return Tensor.temp(CpuBlas.sumsAlong(grad, 1, Math.toIntExact(sizes[1]), Math.toIntExact(sizes[2]), 1, target));
         }
         INDArray summed = Tensor.temp(grad.sum(true, Arrays.copyOf(axes, count)));
         return summed.reshape('c', target);
@@ -128,15 +126,20 @@ final class Broadcast {
         }
         DataType type = grad.dataType();
         if (first >= 0 && oneRun && HostLoops.enabled() && (type == DataType.FLOAT || type == DataType.DOUBLE)) {
-            long outer = 1, repeats = 1, inner = 1;
-            for (int d = 0; d < full.length; d++) {
-                if (d < first) outer *= full[d];
-                else if (d <= last) repeats *= full[d];
-                else inner *= full[d];
-            }
-            return HostLoops.repeatRows(grad, Math.toIntExact(outer), Math.toIntExact(repeats), Math.toIntExact(inner), scale, full);
+            long[] sizes = aroundRun(full, first, last);
+            return HostLoops.repeatRows(grad, Math.toIntExact(sizes[0]), Math.toIntExact(sizes[1]), Math.toIntExact(sizes[2]), scale, full);
         }
         INDArray out = Nd4j.zeros(type, full).addi(grad.reshape('c', kept));
         return scale == 1 ? out : out.muli(scale);
+    }
+
+    /**
+     * {outer, run, inner}: the products of {@code shape}'s axes before {@code first}, from first to {@code last}, and
+     * after last. An array read as [outer, run, inner], for reductions and broadcasts over one run of adjacent axes.
+     */
+    static long[] aroundRun(long[] shape, int first, int last) {
+        long[] sizes = {1, 1, 1};
+        for (int d = 0; d < shape.length; d++) sizes[d < first ? 0 : d <= last ? 1 : 2] *= shape[d];
+        return sizes;
     }
 }

@@ -661,20 +661,14 @@ public final class Tensor {
         if (!adjacent || value.length() == 0 || !Broadcast.onHost(value, value)) {
             return scale == 1 ? value.sum(keepDims, dims) : value.mean(keepDims, dims);
         }
-        long outer = 1, repeats = 1, inner = 1;
-        for (int d = 0; d < rank(); d++) {
-            if (d < dims[0]) outer *= value.size(d);
-            else if (d <= dims[dims.length - 1]) repeats *= value.size(d);
-            else inner *= value.size(d);
-        }
-        long[] shape = keptShape(dims);
+        long[] sizes = Broadcast.aroundRun(value.shape(), dims[0], dims[dims.length - 1]), shape = keptShape(dims);
         if (!keepDims) {                                  // the reduced axes dropped: they are [dims[0], dims[0] + count)
             long[] dropped = new long[rank() - dims.length];
             System.arraycopy(shape, 0, dropped, 0, dims[0]);
             System.arraycopy(shape, dims[0] + dims.length, dropped, dims[0], rank() - dims[0] - dims.length);
             shape = dropped;
         }
-        return CpuBlas.sumsAlong(value, Math.toIntExact(outer), Math.toIntExact(repeats), Math.toIntExact(inner), scale, shape);
+        return CpuBlas.sumsAlong(value, Math.toIntExact(sizes[0]), Math.toIntExact(sizes[1]), Math.toIntExact(sizes[2]), scale, shape);
     }
 
     /** Maximum over {@code axes}.   The gradient goes to the first maximum (ND4J's reduce_max_bp). */
