@@ -362,13 +362,13 @@ final class HostLoops {
         int n = Math.toIntExact(a.length()), width = Math.toIntExact(row.length());
         float[] v = floats(a, 0), r = floats(row, 2);
         float sign = rowFirst ? -1f : 1f;
-        for (int start = 0; start < n; start += width) {
-            switch (op) {
-                case "add" -> { for (int j = 0; j < width; j++) v[start + j] += r[j]; }
-                case "subtract" -> { for (int j = 0; j < width; j++) v[start + j] = sign * (v[start + j] - r[j]); }
-                case "multiply" -> { for (int j = 0; j < width; j++) v[start + j] *= r[j]; }
-                default -> throw new IllegalArgumentException("alongRows: no host loop for " + op);
+        switch (op) {                                      // the op is chosen once, outside the loops over rows
+            case "add" -> { for (int start = 0; start < n; start += width) for (int j = 0; j < width; j++) v[start + j] += r[j]; }
+            case "subtract" -> {
+                for (int start = 0; start < n; start += width) for (int j = 0; j < width; j++) v[start + j] = sign * (v[start + j] - r[j]);
             }
+            case "multiply" -> { for (int start = 0; start < n; start += width) for (int j = 0; j < width; j++) v[start + j] *= r[j]; }
+            default -> throw new IllegalArgumentException("alongRows: no host loop for " + op);
         }
         INDArray out = Nd4j.createUninitialized(DataType.FLOAT, a.shape());
         out.data().asNioFloat().put(v, 0, n);
