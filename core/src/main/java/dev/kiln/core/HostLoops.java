@@ -555,7 +555,9 @@ final class HostLoops {
     private static INDArray[] layerNormGradFloat(INDArray x, INDArray gamma, boolean hasBeta, INDArray g, float epsilon, int width, int n) {
         float[] v = floats(x, 0), gv = floats(g, 1), scale = rowOr(gamma, width, 1f);
         float[] dGamma = new float[width], dBeta = new float[width], sums = new float[3];
-        for (int start = 0; start < n; start += width) HostMath.normalizeRowGrad(v, gv, start, width, mean(v, start, width), epsilon, scale, dGamma, dBeta, sums);
+        for (int start = 0; start < n; start += width) {
+            HostMath.normalizeRowGrad(v, gv, start, width, mean(v, start, width), epsilon, scale, dGamma, dBeta, sums);
+        }
         INDArray dx = Nd4j.createUninitialized(DataType.FLOAT, g.shape());
         dx.data().asNioFloat().put(gv, 0, n);
         long[] widthShape = {width};
