@@ -8,6 +8,9 @@ import dev.kiln.core.NN;
 import dev.kiln.core.Padding;
 import dev.kiln.core.Shape;
 import dev.kiln.core.Tensor;
+import dev.kiln.optim.Adam;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -22,8 +25,9 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Forward + backward of Kiln's kernels at the IMDB workloads' shapes (batch 32, 100 steps), each in a
- * {@link MemoryScope} as the trainer runs them. Throughput in operations per second; GFLOP/s for the GEMM and the
- * convolution are derived in RESULTS.md from these rates and the flop counts in the method docs.
+ * {@link MemoryScope} as the trainer runs them, an Adam step over W1's weights, and the machine's sgemm rate at
+ * 1024³, the limit the products are compared with. Throughput in operations per second; {@link KernelReport} prints
+ * GFLOP/s from them and {@link #FLOP_PER_OPERATION}.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -33,6 +37,16 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = {"-Xmx2g", "-Xmn128m"})
 public class KernelBenchmarks {
 
+    /** The floating-point operations of one call of the benchmarks that are products, by method name. */
+    static final Map<String, Double> FLOP_PER_OPERATION = Map.of(
+            "sgemm", 2.0 * 1024 * 1024 * 1024,
+            "matmul", 3 * 2.0 * 3200 * 64 * 256,
+            "dense", 3 * 2.0 * 3200 * 32 * 32,
+            "conv1d", 3 * 2.0 * 32 * 100 * 5 * 16 * 32,
+            "conv1dPrediction", 2.0 * 128 * 96 * 5 * 16 * 32,
+            "lstm", 3 * 2.0 * 32 * 100 * (64 + 64) * 256);
+
+    private Tensor square;            // [1024, 1024]
     private Tensor projectionInput;   // [3200, 64]: LSTM input projection of all steps
     private Tensor projectionKernel;  // [64, 256]
     private Tensor denseInput;        // [32, 100, 32]: W3's activations
@@ -52,10 +66,14 @@ public class KernelBenchmarks {
     private Tensor normInput;         // [32, 200, 32]
     private Tensor gamma;
     private Tensor beta;
+    private List<Tensor> cnnWeights;  // W1's weights, with gradients
+    private Adam adam;
 
     @Setup
     public void setUp() {
+        Kiln.start();
         Kiln.seed(1);
+        square = Tensor.uniform(Shape.of(1024, 1024), -1, 1, DType.FLOAT32);
         projectionInput = leaf(3200, 64);
         projectionKernel = weight(64, 256);
         denseInput = leaf(32, 100, 32);
@@ -77,6 +95,11 @@ public class KernelBenchmarks {
         normInput = leaf(32, 200, 32);
         gamma = weight(32);
         beta = weight(32);
+        cnnWeights = List.of(embeddings, convKernel, convBias, weight(32, 16), weight(16), weight(16, 1), weight(1));
+        Tensor squares = null;
+        for (Tensor w : cnnWeights) squares = squares == null ? w.mul(w).sum() : squares.add(w.mul(w).sum());
+        squares.backward();                                     // gradients 2w, which Adam reads again at every step
+        adam = new Adam(1e-3);
     }
 
     private static Tensor leaf(long... shape) {
@@ -92,6 +115,14 @@ public class KernelBenchmarks {
         Tensor loss = output.sum();
         loss.backward();
         return loss.item();
+    }
+
+    /** [1024, 1024]·[1024, 1024] forward, 2.1 GFLOP, on Kiln's path to OpenBLAS with all its threads: the limit. */
+    @Benchmark
+    public double sgemm() {
+        try (var noGrad = Tensor.noGrad(); var scope = MemoryScope.open()) {
+            return square.matmul(square).array().getDouble(0);
+        }
     }
 
     /** [3200, 64]·[64, 256] forward and both gradients: 3 GEMMs of 2·3200·64·256 = 105 MFLOP each. */
@@ -150,11 +181,15 @@ public class KernelBenchmarks {
         }
     }
 
-    /** LSTM(64) over [32, 100, 64], ND4J's fused lstmLayer and lstmLayer_bp, loss on the last state. */
+    /**
+     * LSTM(64) over [32, 100, 64], forward and backward through time with the loss on the last state, in the kernel
+     * the LSTM layer runs on the CPU (NN.lstmComposed): per step, 2·32·(64 + 64)·256 = 2.1 MFLOP of products forward
+     * and twice that backward.
+     */
     @Benchmark
     public double lstm() {
         try (var scope = MemoryScope.open()) {
-            return step(NN.lstm(lstmInput, lstmKernel, lstmRecurrent, lstmBias, null, null, false).lastHidden());
+            return step(NN.lstmComposed(lstmInput, lstmKernel, lstmRecurrent, lstmBias, null, null, null, false, false).lastHidden());
         }
     }
 
@@ -164,5 +199,12 @@ public class KernelBenchmarks {
         try (var scope = MemoryScope.open()) {
             return step(NN.layerNormalization(normInput, gamma, beta, 1e-3));
         }
+    }
+
+    /** One Adam step over W1's seven weights (163,137 floats), from the gradients set up once. */
+    @Benchmark
+    public double adam() {
+        adam.apply(cnnWeights);
+        return convBias.array().getDouble(0);
     }
 }

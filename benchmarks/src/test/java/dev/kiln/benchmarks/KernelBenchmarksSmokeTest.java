@@ -1,8 +1,12 @@
 package dev.kiln.benchmarks;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.reflect.Method;
+import java.util.Arrays;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.openjdk.jmh.annotations.Benchmark;
 
@@ -13,13 +17,21 @@ class KernelBenchmarksSmokeTest {
     void everyBenchmarkRunsOnce() throws Exception {
         var benchmarks = new KernelBenchmarks();
         benchmarks.setUp();
-        int ran = 0;
-        for (Method method : KernelBenchmarks.class.getMethods()) {
-            if (!method.isAnnotationPresent(Benchmark.class)) continue;
+        for (Method method : benchmarkMethods()) {
             double result = (double) method.invoke(benchmarks);
             assertTrue(Double.isFinite(result), method.getName() + " returned " + result);
-            ran++;
         }
-        assertTrue(ran >= 6, "expected the kernel benchmarks, ran " + ran);
+        assertEquals(10, benchmarkMethods().size(), "the kernel benchmarks");
+    }
+
+    @Test
+    void everyFlopCountNamesABenchmark() {
+        Set<String> names = benchmarkMethods().stream().map(Method::getName).collect(Collectors.toSet());
+        assertTrue(names.containsAll(KernelBenchmarks.FLOP_PER_OPERATION.keySet()),
+                "flop counts for " + KernelBenchmarks.FLOP_PER_OPERATION.keySet() + ", benchmarks " + names);
+    }
+
+    private static java.util.List<Method> benchmarkMethods() {
+        return Arrays.stream(KernelBenchmarks.class.getMethods()).filter(m -> m.isAnnotationPresent(Benchmark.class)).toList();
     }
 }

@@ -49,7 +49,7 @@ public final class KilnTrainer implements Trainer {
     }
 
     /** A fresh model for the workload, compiled with Adam(1e-3) and binary cross-entropy. */
-    static Model build(Workload workload) {
+    public static Model build(Workload workload) {
         int length = Workload.SEQUENCE_LENGTH;
         int vocabulary = Workload.VOCABULARY_SIZE;
         Model model = switch (workload) {
@@ -66,16 +66,20 @@ public final class KilnTrainer implements Trainer {
     }
 
     /** Batches as Kiln tensors: int32 tokens [B, T] and float32 labels [B, 1]. */
-    record Batch(Tensor tokens, Tensor labels) {}
+    public record Batch(Tensor tokens, Tensor labels) {
 
-    private record Session(Model model) implements Protocol.Session<Batch> {
-
-        @Override
-        public Batch batch(int[] tokens, int[] labels, int length) {
+        /** {@code tokens} [n, length] row-major and {@code labels} [n] of 0/1 as a batch. */
+        public static Batch of(int[] tokens, int[] labels, int length) {
             float[] y = new float[labels.length];
             for (int i = 0; i < labels.length; i++) y[i] = labels[i];
             return new Batch(Tensor.of(tokens, labels.length, length), Tensor.of(y, labels.length, 1));
         }
+    }
+
+    private record Session(Model model) implements Protocol.Session<Batch> {
+
+        @Override
+        public Batch batch(int[] tokens, int[] labels, int length) { return Batch.of(tokens, labels, length); }
 
         @Override
         public void trainStep(Batch batch) { model.trainOnBatch(batch.tokens(), batch.labels()); }
