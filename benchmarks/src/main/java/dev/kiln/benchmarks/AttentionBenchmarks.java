@@ -24,7 +24,7 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Forward + backward of self-attention at [32, 200, 64] (batch 32, 200 steps, 64 features), with 2 heads of 32 and
- * 8 heads of 8, and of the IMDB example's Transformer encoder block ([32, 200, 32], 2 heads, feed-forward 32), each
+ * 8 heads of 8, at W3's [32, 100, 32] with 2 heads of 16, and of the IMDB example's Transformer encoder block ([32, 200, 32], 2 heads, feed-forward 32), each
  * in a {@link MemoryScope} as the trainer runs them. Milliseconds per forward + backward.
  */
 @State(Scope.Thread)
@@ -37,7 +37,9 @@ public class AttentionBenchmarks {
 
     private Tensor sequence;           // [32, 200, 64]
     private Tensor embedded;           // [32, 200, 32]
+    private Tensor w3Embedded;         // [32, 100, 32]
     private MultiHeadAttention twoHeads;
+    private MultiHeadAttention w3Heads;
     private MultiHeadAttention eightHeads;
     private TransformerEncoder encoder;
 
@@ -46,11 +48,14 @@ public class AttentionBenchmarks {
         Kiln.seed(1);
         sequence = Tensor.uniform(Shape.of(32, 200, 64), -1, 1, DType.FLOAT32).requiringGrad();
         embedded = Tensor.uniform(Shape.of(32, 200, 32), -1, 1, DType.FLOAT32).requiringGrad();
+        w3Embedded = Tensor.uniform(Shape.of(32, 100, 32), -1, 1, DType.FLOAT32).requiringGrad();
         twoHeads = new MultiHeadAttention(2, 32);
+        w3Heads = new MultiHeadAttention(2, 16);
         eightHeads = new MultiHeadAttention(8, 8);
         encoder = new TransformerEncoder(32, 2);
         twoHeads.maybeBuild(List.of(sequence.shape(), sequence.shape()));
         eightHeads.maybeBuild(List.of(sequence.shape(), sequence.shape()));
+        w3Heads.maybeBuild(List.of(w3Embedded.shape(), w3Embedded.shape()));
         encoder.maybeBuild(embedded.shape());
     }
 
@@ -76,6 +81,10 @@ public class AttentionBenchmarks {
     /** MultiHeadAttention(8 heads, keyDim 8) on [32, 200, 64]: scores [32, 8, 200, 200]. */
     @Benchmark
     public double multiHeadAttention8Heads() { return selfAttention(eightHeads, sequence); }
+
+    /** MultiHeadAttention(2 heads, keyDim 16) on [32, 100, 32], W3's attention: scores [32, 2, 100, 100]. */
+    @Benchmark
+    public double multiHeadAttentionW3() { return selfAttention(w3Heads, w3Embedded); }
 
     /** TransformerEncoder(32, 2 heads) on [32, 200, 32], training mode: the IMDB Transformer example's block. */
     @Benchmark
