@@ -1,5 +1,8 @@
 package dev.kiln.core;
 
+import com.sun.management.HotSpotDiagnosticMXBean;
+import java.lang.management.ManagementFactory;
+
 /**
  * e^x, the sigmoid, tanh and softmax over Java float arrays, written so that C2 vectorizes them: about 1 ns per
  * element for the sigmoid on this project's 2-core machine, where Math.exp takes 14 ns and ND4J's sigmoid and tanh
@@ -27,22 +30,48 @@ final class HostMath {
     /** Whether the loops run in {@link VectorMath} ({@link #vectorApiUsable}); tests switch it with {@link #useVectorApi}. */
     private static volatile boolean vectorized = vectorApiUsable();
 
+    /** Whether the loops can run in {@link VectorMath}: {@link #vectorApiObstacle} finds nothing in the way. */
+    static boolean vectorApiUsable() { return vectorApiObstacle() == null; }
+
     /**
-     * Whether the JVM has the Vector API (it was started with {@code --add-modules jdk.incubator.vector}), its vectors
-     * hold 8 floats or more, and the system property {@code kiln.vectorApi} is not {@code false}. VectorMath's class
-     * is loaded only after the module is known to be there.
+     * What keeps the loops from {@link VectorMath}, or null when nothing does: the system property
+     * {@code kiln.vectorApi} set to {@code false}; a JVM started without {@code --add-modules jdk.incubator.vector};
+     * a JIT other than C2, which alone compiles the Vector API's intrinsics (elsewhere each vector is a Java object,
+     * and W3's training step took 1,003 ms with them under {@code -XX:TieredStopAtLevel=1} against 21 ms without);
+     * or vectors of fewer than 8 floats. VectorMath's class is loaded only after the module is known to be there.
      */
-    static boolean vectorApiUsable() {
-        return !"false".equalsIgnoreCase(System.getProperty("kiln.vectorApi"))
-                && ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
-                && VectorMath.isWorthwhile();
+    static String vectorApiObstacle() {
+        if ("false".equalsIgnoreCase(System.getProperty("kiln.vectorApi"))) return "kiln.vectorApi=false";
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) return "start Java with --add-modules jdk.incubator.vector";
+        if (!compilesWithC2()) {
+            return "the JVM does not compile with C2, which the Vector API needs: -Xint, -XX:TieredStopAtLevel below 4 or a JVMCI compiler";
+        }
+        if (!VectorMath.isWorthwhile()) return "this CPU's vectors hold " + VectorMath.lanes() + " floats, fewer than the 8 that pay";
+        return null;
+    }
+
+    /** Whether HotSpot compiles hot methods with C2: the compiler is on, no JVMCI compiler replaces C2, and tiers reach level 4. */
+    private static boolean compilesWithC2() {
+        var vm = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
+        if (vm == null) return false;                                       // not HotSpot
+        return vmOption(vm, "UseCompiler", "true").equals("true") && vmOption(vm, "UseJVMCICompiler", "false").equals("false")
+                && (vmOption(vm, "TieredCompilation", "true").equals("false") || vmOption(vm, "TieredStopAtLevel", "4").equals("4"));
+    }
+
+    /** A HotSpot flag's value, or {@code absent} where this JVM does not have the flag. */
+    private static String vmOption(HotSpotDiagnosticMXBean vm, String name, String absent) {
+        try {
+            return vm.getVMOption(name).getValue();
+        } catch (IllegalArgumentException noSuchFlag) {
+            return absent;
+        }
     }
 
     static boolean usesVectorApi() { return vectorized; }
 
     /** Runs the loops in VectorMath or not; for tests of both. */
     static void useVectorApi(boolean use) {
-        if (use && !vectorApiUsable()) throw new IllegalStateException("This JVM cannot run VectorMath (start it with --add-modules jdk.incubator.vector)");
+        if (use && !vectorApiUsable()) throw new IllegalStateException("This JVM cannot run VectorMath: " + vectorApiObstacle());
         vectorized = use;
     }
 

@@ -81,15 +81,22 @@ public final class Kiln {
             if ("CPU".equals(backend())) CpuBlas.setThreads(threads);
         }
         LOG.info("Kiln on ND4J {} backend, {} native thread(s), Vector API {}", backend(), threads > 0 ? threads : "default",
-                usesVectorApi() ? "on" : "off (start Java with --add-modules jdk.incubator.vector)");
+                vectorApiStatus());
     }
 
     /**
      * Whether Kiln's float32 host loops (softmax, sigmoid, tanh, layer norm) run in the JDK's Vector API, about
      * twice as fast: when the JVM was started with {@code --add-modules jdk.incubator.vector} (an incubating module
-     * in Java 17) and the system property {@code kiln.vectorApi} is not {@code false}.
+     * in Java 17), compiles with C2, and the system property {@code kiln.vectorApi} is not {@code false}.
      */
     public static boolean usesVectorApi() { return HostMath.usesVectorApi(); }
+
+    /** "on", or "off" with what keeps the Vector API off: for the start-up log line and {@code kiln-examples env}. */
+    public static String vectorApiStatus() {
+        if (usesVectorApi()) return "on";
+        String obstacle = HostMath.vectorApiObstacle();
+        return "off (" + (obstacle == null ? "switched off by a test" : obstacle) + ")";
+    }
 
     /** "CPU" or "CUDA". */
     public static String backend() {

@@ -33,7 +33,7 @@ final class Env implements Program {
                 System.out.printf("%-17s %s%n", k, value);
             }
         });
-        System.out.println("Vector API        " + (Kiln.usesVectorApi() ? "on" : "off (start Java with --add-modules jdk.incubator.vector)"));
+        System.out.println("Vector API        " + Kiln.vectorApiStatus());
         System.out.println("float type        " + Kiln.floatx().kerasName());
         System.out.println("JVM               " + System.getProperty("java.vm.name") + " " + System.getProperty("java.version")
                 + ", max heap " + Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB");
