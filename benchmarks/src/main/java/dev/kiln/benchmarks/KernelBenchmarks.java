@@ -26,7 +26,7 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Forward + backward of Kiln's kernels at the IMDB workloads' shapes (batch 32, 100 steps), each in a
  * {@link MemoryScope} as the trainer runs them, an Adam step over W1's weights, and the machine's sgemm rate at
- * 1024³, the limit the products are compared with. Throughput in operations per second; {@link KernelReport} prints
+ * 1024³ on all threads and on one, the limits the products are compared with. Throughput in operations per second; {@link KernelReport} prints
  * GFLOP/s from them and {@link #FLOP_PER_OPERATION}.
  */
 @State(Scope.Thread)
@@ -40,6 +40,7 @@ public class KernelBenchmarks {
     /** The floating-point operations of one call of the benchmarks that are products, by method name. */
     static final Map<String, Double> FLOP_PER_OPERATION = Map.of(
             "sgemm", 2.0 * 1024 * 1024 * 1024,
+            "sgemmOneThread", 2.0 * 1024 * 1024 * 1024,
             "matmul", 3 * 2.0 * 3200 * 64 * 256,
             "dense", 3 * 2.0 * 3200 * 32 * 32,
             "conv1d", 3 * 2.0 * 32 * 100 * 5 * 16 * 32,
@@ -124,6 +125,14 @@ public class KernelBenchmarks {
             return square.matmul(square).array().getDouble(0);
         }
     }
+
+    /**
+     * {@link #sgemm} on one OpenBLAS thread (a fork with {@code -Dkiln.threads=1}): the limit of the products Kiln runs
+     * on one thread, those under 2^25 multiply-adds (CpuBlas.PARALLEL_WORK) and its own kernel's.
+     */
+    @Benchmark
+    @Fork(value = 1, jvmArgsAppend = {"-Xmx2g", "-Xmn128m", "-Dkiln.threads=1"})
+    public double sgemmOneThread() { return sgemm(); }
 
     /** [3200, 64]·[64, 256] forward and both gradients: 3 GEMMs of 2·3200·64·256 = 105 MFLOP each. */
     @Benchmark

@@ -13,8 +13,8 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 
 /**
  * Runs JMH benchmarks (those JMH's options name, else {@link KernelBenchmarks}), then prints their results as one
- * Markdown table: the rate, and for the products GFLOP/s and their share of the sgemm rate measured in the same run,
- * the machine's limit. {@code benchmarks/run-jmh.sh --report [JMH options]} runs it.
+ * Markdown table: the rate, and for the products GFLOP/s and their share of the sgemm rates measured in the same run
+ * on all threads and on one, the machine's limits. {@code benchmarks/run-jmh.sh --report [JMH options]} runs it.
  */
 public final class KernelReport {
 
@@ -52,20 +52,28 @@ public final class KernelReport {
 
     /**
      * The table: GFLOP/s where the benchmark is one of {@link KernelBenchmarks#FLOP_PER_OPERATION}'s products
-     * measured in operations per second, and their share of {@code sgemm}'s GFLOP/s when that ran too.
+     * measured in operations per second, and their share of {@code sgemm}'s and {@code sgemmOneThread}'s GFLOP/s
+     * when those ran too.
      */
     static String table(List<Row> rows) {
-        double limit = rows.stream().filter(row -> row.benchmark().equals("sgemm")).mapToDouble(KernelReport::gflops)
-                .findFirst().orElse(Double.NaN);
-        var out = new StringBuilder("| benchmark | parameters | rate | GFLOP/s | share of sgemm |\n| --- | --- | ---: | ---: | ---: |\n");
+        double allThreads = limit(rows, "sgemm"), oneThread = limit(rows, "sgemmOneThread");
+        var out = new StringBuilder("| benchmark | parameters | rate | GFLOP/s | share of sgemm | share of one-thread sgemm |\n"
+                + "| --- | --- | ---: | ---: | ---: | ---: |\n");
         for (Row row : rows) {
             double gflops = gflops(row);
-            out.append(String.format(Locale.ROOT, "| %s | %s | %s ± %s %s | %s | %s |%n", row.benchmark(), row.parameters(),
+            out.append(String.format(Locale.ROOT, "| %s | %s | %s ± %s %s | %s | %s | %s |%n", row.benchmark(), row.parameters(),
                     number(row.score()), number(row.error()), row.unit(),
-                    Double.isNaN(gflops) ? "" : String.format(Locale.ROOT, "%.1f", gflops),
-                    Double.isNaN(gflops) || Double.isNaN(limit) ? "" : String.format(Locale.ROOT, "%.0f%%", 100 * gflops / limit)));
+                    Double.isNaN(gflops) ? "" : String.format(Locale.ROOT, "%.1f", gflops), share(gflops, allThreads), share(gflops, oneThread)));
         }
         return out.toString();
+    }
+
+    private static double limit(List<Row> rows, String sgemm) {
+        return rows.stream().filter(row -> row.benchmark().equals(sgemm)).mapToDouble(KernelReport::gflops).findFirst().orElse(Double.NaN);
+    }
+
+    private static String share(double gflops, double limit) {
+        return Double.isNaN(gflops) || Double.isNaN(limit) ? "" : String.format(Locale.ROOT, "%.0f%%", 100 * gflops / limit);
     }
 
     /** GFLOP/s of a product's row; NaN for other benchmarks and other units. */

@@ -21,7 +21,7 @@ class KernelBenchmarksSmokeTest {
             double result = (double) method.invoke(benchmarks);
             assertTrue(Double.isFinite(result), method.getName() + " returned " + result);
         }
-        assertEquals(10, benchmarkMethods().size(), "the kernel benchmarks");
+        assertEquals(11, benchmarkMethods().size(), "the kernel benchmarks");
     }
 
     @Test
