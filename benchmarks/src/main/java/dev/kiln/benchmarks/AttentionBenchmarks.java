@@ -24,8 +24,9 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Forward + backward of self-attention at [32, 200, 64] (batch 32, 200 steps, 64 features), with 2 heads of 32 and
- * 8 heads of 8, at W3's [32, 100, 32] with 2 heads of 16, and of the IMDB example's Transformer encoder block ([32, 200, 32], 2 heads, feed-forward 32), each
- * in a {@link MemoryScope} as the trainer runs them. Milliseconds per forward + backward.
+ * 8 heads of 8, at W3's [32, 100, 32] with 2 heads of 16, and of the IMDB example's Transformer encoder block
+ * ([32, 200, 32], 2 heads, feed-forward 32), each in a {@link MemoryScope} as the trainer runs them. Milliseconds
+ * per forward + backward.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)

@@ -26,8 +26,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Forward + backward of Kiln's kernels at the IMDB workloads' shapes (batch 32, 100 steps), each in a
  * {@link MemoryScope} as the trainer runs them, an Adam step over W1's weights, and the machine's sgemm rate at
- * 1024³ on all threads and on one, the limits the products are compared with. Throughput in operations per second; {@link KernelReport} prints
- * GFLOP/s from them and {@link #FLOP_PER_OPERATION}.
+ * 1024³ on all threads and on one, the limits the products are compared with. Throughput in operations per
+ * second; {@link KernelReport} prints GFLOP/s from them and {@link #FLOP_PER_OPERATION}.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)

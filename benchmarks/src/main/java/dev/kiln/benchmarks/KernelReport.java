@@ -61,9 +61,9 @@ public final class KernelReport {
                 + "| --- | --- | ---: | ---: | ---: | ---: |\n");
         for (Row row : rows) {
             double gflops = gflops(row);
+            String gflopsText = Double.isNaN(gflops) ? "" : String.format(Locale.ROOT, "%.1f", gflops);
             out.append(String.format(Locale.ROOT, "| %s | %s | %s ± %s %s | %s | %s | %s |%n", row.benchmark(), row.parameters(),
-                    number(row.score()), number(row.error()), row.unit(),
-                    Double.isNaN(gflops) ? "" : String.format(Locale.ROOT, "%.1f", gflops), share(gflops, allThreads), share(gflops, oneThread)));
+                    number(row.score()), number(row.error()), row.unit(), gflopsText, share(gflops, allThreads), share(gflops, oneThread)));
         }
         return out.toString();
     }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.reflect.Method;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -31,7 +32,7 @@ class KernelBenchmarksSmokeTest {
                 "flop counts for " + KernelBenchmarks.FLOP_PER_OPERATION.keySet() + ", benchmarks " + names);
     }
 
-    private static java.util.List<Method> benchmarkMethods() {
+    private static List<Method> benchmarkMethods() {
         return Arrays.stream(KernelBenchmarks.class.getMethods()).filter(m -> m.isAnnotationPresent(Benchmark.class)).toList();
     }
 }
