@@ -98,6 +98,10 @@ final class HostLoops {
     static INDArray gatherRows(INDArray table, long[] ids, long... shape) {
         INDArray out = Nd4j.createUninitialized(table.dataType(), shape);
         int width = (int) table.size(1), n = ids.length * width;
+        if (inPlaceVectors(table, width) && inPlaceVectors(out, width)) {
+            VectorMath.gatherRows(table.data().asNio(), ids, width, out.data().asNio());
+            return out;
+        }
         boolean isDouble = table.dataType() == DataType.DOUBLE;
         Object from = isDouble ? doubles(table, 0) : floats(table, 0);
         Object to = isDouble ? doubleScratch(1, n) : floatScratch(1, n);
@@ -698,10 +702,15 @@ final class HostLoops {
         }
         INDArray result = Nd4j.createUninitialized(x.dataType(), batch, out, channels);
         int n = Math.toIntExact(result.length());
-        float[] maxima = maxOfGatheredRows(floats(x, 0), batch * out, channels, pool, (row, tap) -> {
+        RowSource window = (row, tap) -> {
             int b = row / out, t = row % out, first = Math.max(0, t * stride - shift), step = t * stride - shift + tap;
             return b * steps + (step < first || step >= steps ? first : step);
-        });
+        };
+        if (inPlaceVectors(x, channels) && inPlaceVectors(result, channels)) {
+            VectorMath.maxOfRows(x.data().asNio(), batch * out, channels, pool, window, result.data().asNio());
+            return result;
+        }
+        float[] maxima = maxOfGatheredRows(floats(x, 0), batch * out, channels, pool, window);
         result.data().asNioFloat().put(maxima, 0, n);
         return result;
     }
@@ -715,6 +724,12 @@ final class HostLoops {
         int outer = 1, n = (int) x.size(axis), inner = 1;
         for (int d = 0; d < axis; d++) outer *= (int) x.size(d);
         for (int d = axis + 1; d < x.rank(); d++) inner *= (int) x.size(d);
+        INDArray out = Nd4j.createUninitialized(DataType.FLOAT, shape);
+        if (inner >= GATHERED_WIDTH && inPlaceVectors(x, inner) && inPlaceVectors(out, inner)) {
+            int along = n;
+            VectorMath.maxOfRows(x.data().asNio(), outer, inner, n, (row, pass) -> row * along + pass, out.data().asNio());
+            return out;
+        }
         float[] in = floats(x, 0), maxima;
         if (inner >= GATHERED_WIDTH) {
             int along = n;
@@ -728,9 +743,17 @@ final class HostLoops {
                 }
             }
         }
-        INDArray out = Nd4j.createUninitialized(DataType.FLOAT, shape);
         out.data().asNioFloat().put(maxima, 0, outer * inner);
         return out;
+    }
+
+    /**
+     * Whether VectorMath's loops over native arrays may read or write x where it lies: float32, dense, its rows of
+     * {@code width} floats whole vectors, its bytes within an int, and the Vector API in use.
+     */
+    private static boolean inPlaceVectors(INDArray x, int width) {
+        return x.dataType() == DataType.FLOAT && HostMath.usesVectorApi() && width % VectorMath.lanes() == 0 && Gemm.isDense(x)
+                && x.length() <= Integer.MAX_VALUE / Float.BYTES;
     }
 
     /** Row widths from which copying rows to line them up pays off in {@link #maxAlong}. */
