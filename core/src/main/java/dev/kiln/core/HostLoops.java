@@ -132,6 +132,21 @@ final class HostLoops {
         return out;
     }
 
+    /**
+     * The embedding's gradient: a new [vocabulary, width] array whose row v is the sum of g's rows i with ids[i] = v (g
+     * viewed as [ids.length, width]), added in order of i. In place in whole vectors ({@link VectorMath#addRows}) into
+     * memset zeros where {@link #inPlaceVectors} allows, else {@link #scatterAdd} through a map of every element.
+     */
+    static INDArray rowSums(INDArray g, long[] ids, long vocabulary, int width) {
+        if (inPlaceVectors(g, width) && vocabulary * width <= Integer.MAX_VALUE / Float.BYTES) {
+            INDArray out = Nd4j.createUninitialized(DataType.FLOAT, vocabulary, width);
+            Pointer.memset(out.data().addressPointer(), 0, out.length() * Float.BYTES);
+            VectorMath.addRows(g.data().asNio(), ids, width, out.data().asNio());
+            return out;
+        }
+        return scatterAdd(g, rowMap(ids, width), vocabulary, width);
+    }
+
     /** A new zeroed array of {@code shape} with {@code source}'s element i added at position map[i], i < length(source). */
     static INDArray scatterAdd(INDArray source, int[] map, long... shape) {
         INDArray out = Nd4j.createUninitialized(source.dataType(), shape);
@@ -660,7 +675,7 @@ final class HostLoops {
     // ---- index maps ----
 
     /** Embedding rows as an element map, for the gradient's scatter: element e of row i belongs to table row ids[i]. */
-    static int[] rowMap(long[] ids, long width) {
+    private static int[] rowMap(long[] ids, long width) {
         int w = Math.toIntExact(width);
         int[] map = mapScratch(ids.length * w);
         for (int i = 0; i < ids.length; i++) for (int e = 0; e < w; e++) map[i * w + e] = (int) ids[i] * w + e;

@@ -61,7 +61,7 @@ public final class NN {
      * host loop takes a fraction of that.
      */
     private static INDArray rowSums(INDArray g, long[] ids, INDArray flatIdx, long vocabulary, long width) {
-        if (HostLoops.enabled()) return HostLoops.scatterAdd(g, HostLoops.rowMap(ids, width), vocabulary, width);
+        if (HostLoops.enabled()) return HostLoops.rowSums(g, ids, vocabulary, Math.toIntExact(width));
         return Native.first("unsorted_segment_sum", new long[] {vocabulary}, g.reshape('c', ids.length, width), flatIdx);
     }
 

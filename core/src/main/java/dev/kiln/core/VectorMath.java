@@ -324,6 +324,21 @@ final class VectorMath {
     }
 
     /**
+     * out's row ids[i] += g's row i for each i in turn, native arrays read and written where they lie, rows of
+     * {@code width} floats, a whole number of vectors: the embedding's gradient, repeated ids adding up in order.
+     */
+    static void addRows(ByteBuffer g, long[] ids, int width, ByteBuffer out) {
+        int rowBytes = width * Float.BYTES, vectorBytes = LANES * Float.BYTES;
+        for (int i = 0; i < ids.length; i++) {
+            int from = i * rowBytes, to = (int) ids[i] * rowBytes;
+            for (int c = 0; c < rowBytes; c += vectorBytes) {
+                FloatVector.fromByteBuffer(FLOATS, out, to + c, NATIVE).add(FloatVector.fromByteBuffer(FLOATS, g, from + c, NATIVE))
+                        .intoByteBuffer(out, to + c, NATIVE);
+            }
+        }
+    }
+
+    /**
      * maxima[r·width + c] = the maximum over passes p of in[source.row(r, p)·width + c], as Math.max (NaN wins), for
      * the columns of whole vectors; returns the column where the rest of each row starts. Max pooling's and a
      * reduce-max's rows, compared where they lie: HostLoops' plain loops copy them in line first, since C2 vectorizes

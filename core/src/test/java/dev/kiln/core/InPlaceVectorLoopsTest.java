@@ -8,8 +8,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The loops that read and write ND4J's float32 arrays where they lie, in whole vectors (the embedding's gather, max
- * pooling, a maximum along one axis), give exactly the heap path's results: rows of one and two vectors, windows
+ * The loops that read and write ND4J's float32 arrays where they lie, in whole vectors (the embedding's gather and
+ * its gradient, max pooling, a maximum along one axis), give exactly the heap path's results: rows of one and two vectors, windows
  * over the padding, NaN, and views, which take the heap path.
  */
 class InPlaceVectorLoopsTest {
@@ -43,6 +43,13 @@ class InPlaceVectorLoopsTest {
             Tensor table = uniform(50, width);
             Tensor ids = Tensor.of(new int[] {3, 0, 49, 3, 17, 8, 8, 1}, 2, 4);
             bothPathsAgree("gather, width " + width, () -> NN.gather(table, ids));
+            Tensor trainable = Tensor.parameter(Shape.of(50, width), Initializer.glorotUniform(), DType.FLOAT32);
+            Tensor weights = uniform(2, 4, width);
+            bothPathsAgree("the gather's gradient, repeated ids added in order, width " + width, () -> {
+                trainable.zeroGrad();
+                NN.gather(trainable, ids).mul(weights).sum().backward();
+                return Tensor.fromArray(trainable.gradArray().dup());
+            });
             Tensor x = uniform(3, 11, width);
             try (var noGrad = Tensor.noGrad()) {
                 for (Padding padding : new Padding[] {Padding.VALID, Padding.SAME}) {
