@@ -9,8 +9,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The loops that read and write ND4J's float32 arrays where they lie, in whole vectors (the embedding's gather and
- * its gradient, max pooling, a maximum along one axis), give exactly the heap path's results: rows of one and two vectors, windows
- * over the padding, NaN, and views, which take the heap path.
+ * its gradient, max pooling, a maximum along one axis), give exactly the heap path's results: rows of one and two
+ * vectors, windows over the padding, NaN, and views, which take the heap path.
  */
 class InPlaceVectorLoopsTest {
 
