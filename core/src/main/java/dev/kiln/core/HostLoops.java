@@ -736,9 +736,8 @@ final class HostLoops {
      * rows of the axis compared in place.
      */
     static INDArray maxAlong(INDArray x, int axis, long[] shape) {
-        int outer = 1, n = (int) x.size(axis), inner = 1;
-        for (int d = 0; d < axis; d++) outer *= (int) x.size(d);
-        for (int d = axis + 1; d < x.rank(); d++) inner *= (int) x.size(d);
+        long[] sizes = Broadcast.aroundRun(x.shape(), axis, axis);
+        int outer = Math.toIntExact(sizes[0]), n = Math.toIntExact(sizes[1]), inner = Math.toIntExact(sizes[2]);
         INDArray out = Nd4j.createUninitialized(DataType.FLOAT, shape);
         if (inner >= GATHERED_WIDTH && inPlaceVectors(x, inner) && inPlaceVectors(out, inner)) {
             int along = n;

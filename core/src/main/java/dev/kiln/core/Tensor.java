@@ -661,28 +661,21 @@ public final class Tensor {
         if (!adjacent || value.length() == 0 || !Broadcast.onHost(value, value)) {
             return scale == 1 ? value.sum(keepDims, dims) : value.mean(keepDims, dims);
         }
-        long[] sizes = Broadcast.aroundRun(value.shape(), dims[0], dims[dims.length - 1]), shape = keptShape(dims);
-        if (!keepDims) {                                  // the reduced axes dropped: they are [dims[0], dims[0] + count)
-            long[] dropped = new long[rank() - dims.length];
-            System.arraycopy(shape, 0, dropped, 0, dims[0]);
-            System.arraycopy(shape, dims[0] + dims.length, dropped, dims[0], rank() - dims[0] - dims.length);
-            shape = dropped;
-        }
-        return CpuBlas.sumsAlong(value, Math.toIntExact(sizes[0]), Math.toIntExact(sizes[1]), Math.toIntExact(sizes[2]), scale, shape);
+        long[] sizes = Broadcast.aroundRun(value.shape(), dims[0], dims[dims.length - 1]);
+        return CpuBlas.sumsAlong(value, Math.toIntExact(sizes[0]), Math.toIntExact(sizes[1]), Math.toIntExact(sizes[2]), scale,
+                reducedShape(dims, keepDims));
     }
 
     /** Maximum over {@code axes}.   The gradient goes to the first maximum (ND4J's reduce_max_bp). */
     public Tensor max(boolean keepDims, int... axes) {
         int[] dims = resolveAxes(axes);
         INDArray out = dims.length == 1 && usesFloat32HostLoops() && value.size(dims[0]) > 0 && value.length() > 0
-                ? HostLoops.maxAlong(value, dims[0], keptOrDropped(dims[0], keepDims)) : value.max(keepDims, dims);
+                ? HostLoops.maxAlong(value, dims[0], reducedShape(dims, keepDims)) : value.max(keepDims, dims);
         long[] longDims = Arrays.stream(dims).asLongStream().toArray();
         return derive("max", out, g -> {
             if (dims.length == 1 && HostLoops.enabled()) {   // one axis: the host loop finds the first maximum 10x faster
-                long n = value.size(dims[0]), outer = 1, inner = 1;
-                for (int d = 0; d < dims[0]; d++) outer *= value.size(d);
-                for (int d = dims[0] + 1; d < rank(); d++) inner *= value.size(d);
-                return grads(HostLoops.scatterAdd(g, HostLoops.argmaxAlong(value, outer, n, inner), value.shape()));
+                long[] sizes = Broadcast.aroundRun(value.shape(), dims[0], dims[0]);
+                return grads(HostLoops.scatterAdd(g, HostLoops.argmaxAlong(value, sizes[0], sizes[1], sizes[2]), value.shape()));
             }
             return grads(Native.first("reduce_max_bp", longDims, value, g.reshape(keptShape(dims))));
         }, this);
@@ -690,13 +683,14 @@ public final class Tensor {
 
     public Tensor max(int... axes) { return max(false, axes); }
 
-    /** This tensor's shape with {@code axis} kept as size 1 ({@link #keptShape}) or dropped. */
-    private long[] keptOrDropped(int axis, boolean keep) {
-        long[] kept = keptShape(new int[] {axis});
-        if (keep) return kept;
-        long[] dropped = new long[kept.length - 1];
-        System.arraycopy(kept, 0, dropped, 0, axis);
-        System.arraycopy(kept, axis + 1, dropped, axis, kept.length - axis - 1);
+    /** This tensor's shape after a reduction over {@code axes}: they are kept as size 1 ({@link #keptShape}) or dropped. */
+    private long[] reducedShape(int[] axes, boolean keepDims) {
+        long[] kept = keptShape(axes);
+        if (keepDims) return kept;
+        boolean[] reduced = new boolean[kept.length];
+        for (int axis : axes) reduced[axis] = true;
+        long[] dropped = new long[kept.length - axes.length];
+        for (int d = 0, at = 0; d < kept.length; d++) if (!reduced[d]) dropped[at++] = kept[d];
         return dropped;
     }
 
