@@ -221,9 +221,8 @@ final class AttentionKernel {
      * per-thread scratch by slot.
      */
     private static final class HeapRows {
-        private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[9][0]);
+        private static final FloatScratch SCRATCH = new FloatScratch(9);
         private final Operands x;
-        private final float[][] held = SCRATCH.get();
 
         HeapRows(Operands x) { this.x = x; }
 
@@ -239,10 +238,7 @@ final class AttentionKernel {
             return rows;
         }
 
-        float[] scratch(int slot, int length) {
-            if (held[slot].length < length) held[slot] = new float[length];
-            return held[slot];
-        }
+        float[] scratch(int slot, int length) { return SCRATCH.get(slot, length); }
     }
 
     /**

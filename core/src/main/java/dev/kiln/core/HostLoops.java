@@ -31,15 +31,11 @@ final class HostLoops {
      * Per-thread scratch arrays, grown as needed and reused: a training step would otherwise allocate several
      * megabytes of short-lived Java arrays, which G1 treats as humongous objects and collects with full GCs.
      */
-    private static final ThreadLocal<float[][]> FLOATS = ThreadLocal.withInitial(() -> new float[4][0]);
+    private static final FloatScratch FLOATS = new FloatScratch(4);
     private static final ThreadLocal<double[][]> DOUBLES = ThreadLocal.withInitial(() -> new double[3][0]);
     private static final ThreadLocal<int[][]> INTS = ThreadLocal.withInitial(() -> new int[1][0]);
 
-    static float[] floatScratch(int slot, int length) {
-        float[][] s = FLOATS.get();
-        if (s[slot].length < length) s[slot] = new float[length];
-        return s[slot];
-    }
+    static float[] floatScratch(int slot, int length) { return FLOATS.get(slot, length); }
 
     private static double[] doubleScratch(int slot, int length) {
         double[][] s = DOUBLES.get();

@@ -23,7 +23,7 @@ final class VectorGemm {
     private static final int MAX_COLUMNS = 64;
 
     /** Per-thread heap copies of the left and right operands and the product, grown as needed. */
-    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[3][0]);
+    private static final FloatScratch SCRATCH = new FloatScratch(3);
 
     /**
      * Whether op(a)·op(b) runs here: float32 dense 2-D operands, the Vector API in use, an output of whole vectors up
@@ -46,25 +46,19 @@ final class VectorGemm {
      */
     static INDArray matmul(INDArray a, boolean transposeA, INDArray b, boolean transposeB, INDArray bias) {
         int m = (int) a.size(transposeA ? 1 : 0), k = (int) a.size(transposeA ? 0 : 1), n = (int) b.size(transposeB ? 0 : 1);
-        float[] left = scratch(0, m * k), right = scratch(1, k * n);
+        float[] left = SCRATCH.get(0, m * k), right = SCRATCH.get(1, k * n);
         a.data().asNioFloat().get(left, 0, m * k);
         if (transposeB) {                                   // the kernel reads rows of op(b): transpose b [n, k] to [k, n]
-            float[] stored = scratch(2, n * k);
+            float[] stored = SCRATCH.get(2, n * k);
             b.data().asNioFloat().get(stored, 0, n * k);
             for (int j = 0; j < n; j++) for (int p = 0; p < k; p++) right[p * n + j] = stored[j * k + p];
         } else {
             b.data().asNioFloat().get(right, 0, k * n);
         }
-        float[] row = bias == null ? null : bias.toFloatVector(), product = scratch(2, m * n);
+        float[] row = bias == null ? null : bias.toFloatVector(), product = SCRATCH.get(2, m * n);
         VectorMath.gemm(m, n, k, left, 0, transposeA ? 1 : k, transposeA ? m : 1, right, 0, n, row, product, 0, n);
         INDArray c = Nd4j.createUninitialized(DataType.FLOAT, m, n);
         c.data().asNioFloat().put(product, 0, m * n);
         return c;
-    }
-
-    private static float[] scratch(int slot, int length) {
-        float[][] held = SCRATCH.get();
-        if (held[slot].length < length) held[slot] = new float[length];
-        return held[slot];
     }
 }
